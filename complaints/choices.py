@@ -1,0 +1,104 @@
+"""The domain's vocabularies (DOMAIN.md), each label in Chinese and English via i18n."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductKind(models.TextChoices):
+    CARD_KEY = "card_key", _("Card key")
+    MEMBERSHIP = "membership", _("SVIP / membership")
+    TOP_UP = "top_up", _("Top-up")
+    GAME_ITEM = "game_item", _("Game item")
+    SOFTWARE_LICENCE = "software_licence", _("Software licence")
+    OTHER = "other", _("Other")
+
+
+class PaymentMethod(models.TextChoices):
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+    BANK_CARD = "bank_card", _("Bank card")
+    PLATFORM_BALANCE = "platform_balance", _("Platform balance")
+    OTHER = "other", _("Other")
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Chinese yuan (CNY)")
+
+
+class ProblemType(models.TextChoices):
+    NETWORK_ERROR = "network_error", _("Network error when ordering")
+    LOST_ORDER_UNSYNCED = "lost_order_unsynced", _("Lost order: paid, but not synced")
+    LOST_ORDER_STUCK = "lost_order_stuck", _("Lost order: stuck in processing")
+    LOST_ORDER_VANISHED = "lost_order_vanished", _("Lost order: order record vanished")
+    INVALID_CARD_KEY = "invalid_card_key", _("Invalid or already used card key")
+    NOT_DELIVERED = "not_delivered", _("Not delivered or not as described")
+    COMPLAINT_IGNORED = "complaint_ignored", _("Complaint ignored")
+
+
+LOST_ORDER_TYPES = frozenset(
+    {
+        ProblemType.LOST_ORDER_UNSYNCED,
+        ProblemType.LOST_ORDER_STUCK,
+        ProblemType.LOST_ORDER_VANISHED,
+    }
+)
+
+
+class DemandKind(models.TextChoices):
+    REISSUE = "reissue", _("Reissue / deliver the goods")
+    REFUND = "refund", _("Full refund to the original payment account")
+    REFUND_COMPENSATION = "refund_compensation", _("Full refund plus compensation")
+    RESUBMIT = "resubmit", _("Re-submit the order")
+    EXPLANATION = "explanation", _("A written explanation of the order anomaly")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class CaseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_COMPLAINANT = "awaiting_complainant", _("Waiting for the complainant")
+    RESPONDED = "responded", _("Response received")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        CaseStatus.SUBMITTED,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.AWAITING_COMPLAINANT,
+        CaseStatus.RESPONDED,
+    }
+)
+
+
+class ResolutionOutcome(models.TextChoices):
+    REFUND_RECEIVED = "refund_received", _("Refund received")
+    REISSUED = "reissued", _("Goods reissued / delivered")
+    PARTIAL = "partial", _("Partly resolved")
+    NONE = "none", _("Not resolved")
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", _("Complaint filed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned to staff")
+    EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+    EVIDENCE_REQUESTED = "evidence_requested", _("More evidence requested")
+    MESSAGE = "message", _("Message")
+    RESPONSE_RECORDED = "response_recorded", _("Response recorded")
+    RESPONSE_ACCEPTED = "response_accepted", _("Response accepted")
+    RESPONSE_REJECTED = "response_rejected", _("Response rejected")
+    EXTERNAL_REFERENCE = "external_reference", _("External reference recorded")
+    DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
+    ESCALATED = "escalated", _("Escalated")
+    LADDER_EXHAUSTED = "ladder_exhausted", _("Last tier overdue: needs staff")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")

@@ -1,0 +1,321 @@
+"""Platforms, orders, complaint cases and their append-only timeline."""
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from escalation.ladder import Tier
+
+from .choices import (
+    CaseStatus,
+    Currency,
+    DemandKind,
+    EventKind,
+    PaymentMethod,
+    ProblemType,
+    ProductKind,
+    ResolutionOutcome,
+    Urgency,
+)
+from .errors import ImmutableRecord
+
+
+class Platform(models.Model):
+    """A 卡盟 site: the respondent at the first tier."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    complaint_email = models.EmailField(_("complaint contact email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Merchant(models.Model):
+    """A seller on a platform; some complaints name it as well as, or instead of, the platform."""
+
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="merchants", verbose_name=_("platform")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    shop_url = models.URLField(_("shop URL"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["platform__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "name"], name="merchant_unique_per_platform"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.platform.name}"
+
+
+class Order(models.Model):
+    """The order that went wrong, as the complainant saw it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("owner"),
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="orders", verbose_name=_("platform")
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+        verbose_name=_("merchant"),
+    )
+    supplier_name = models.CharField(_("third-party supplier"), max_length=120, blank=True)
+    order_number = models.CharField(_("order number"), max_length=64)
+    product_name = models.CharField(_("product"), max_length=200)
+    product_kind = models.CharField(
+        _("product kind"), max_length=32, choices=ProductKind.choices, default=ProductKind.OTHER
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=32,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.OTHER,
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=128, blank=True)
+    status_seen = models.CharField(_("status the order page showed"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="order_owner_recent"),
+            models.Index(fields=["platform", "order_number"], name="order_platform_number"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="order_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform.name} #{self.order_number}"
+
+
+class ReferenceCounter(models.Model):
+    """The last case number handed out in a year; one row per year, updated under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case reference counter")
+        verbose_name_plural = _("case reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class ComplaintCase(models.Model):
+    """One complaint about one order, climbing the escalation ladder until it ends."""
+
+    reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    complainant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="complaint_cases",
+        verbose_name=_("complainant"),
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="cases", verbose_name=_("order")
+    )
+    problem_type = models.CharField(_("problem type"), max_length=32, choices=ProblemType.choices)
+    description = models.TextField(_("description"))
+    demand_kind = models.CharField(_("demand"), max_length=32, choices=DemandKind.choices)
+    demand_text = models.TextField(_("demand details"), blank=True)
+    demand_amount = models.DecimalField(
+        _("amount demanded"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    demand_within_hours = models.PositiveSmallIntegerField(
+        _("deadline asked (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("The respondent is asked to meet the demand within this many hours."),
+    )
+    status = models.CharField(
+        _("status"), max_length=32, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED
+    )
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.PLATFORM)
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned staff"),
+    )
+    harm_noticed_at = models.DateTimeField(
+        _("problem noticed at"),
+        help_text=_(
+            "When the complainant learned of the harm; the limitation period runs from it."
+        ),
+    )
+    resolution_outcome = models.CharField(
+        _("outcome"), max_length=32, choices=ResolutionOutcome.choices, blank=True
+    )
+    needs_staff_attention = models.BooleanField(
+        _("needs staff attention"),
+        default=False,
+        help_text=_("Set when the last tier's deadline passed and nothing can escalate further."),
+    )
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint case")
+        verbose_name_plural = _("complaint cases")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["complainant", "-created_at"], name="case_complainant_recent"),
+            models.Index(fields=["status", "tier"], name="case_status_tier"),
+            models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+            models.Index(fields=["problem_type", "-created_at"], name="case_problem_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier__in=Tier.values), name="case_tier_valid"
+            ),
+        ]
+        permissions = [
+            ("triage_case", _("Can triage cases (assign, record responses, request evidence)")),
+            ("escalate_case", _("Can escalate cases by hand")),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def subject_line(self) -> str:
+        """The complaint subject the articles recommend: 投诉-<order number>-<problem type>."""
+        return f"投诉-{self.order.order_number}-{self.get_problem_type_display()}"
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableRecord()
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise ImmutableRecord()
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline: append-only and hash-chained.
+
+    ``hash`` is the SHA-256 of the event's canonical content including ``prev_hash``, so
+    editing or removing any event breaks every hash after it. Rows are never updated or
+    deleted: the model, its queryset and (on PostgreSQL) a trigger refuse it.
+    """
+
+    case = models.ForeignKey(
+        ComplaintCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+    )
+    seq = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        help_text=_("Empty when the system acted (for example an automatic escalation)."),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_seq_per_case")]
+        indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise ImmutableRecord()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableRecord()
+
+    def canonical_content(self) -> bytes:
+        """The bytes the hash covers; stable across databases and Python versions."""
+        content = {
+            "case": self.case_id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "actor": self.actor_id,
+            "at": self.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "payload": self.payload,
+            "prev": self.prev_hash,
+        }
+        return json.dumps(
+            content,
+            cls=DjangoJSONEncoder,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()

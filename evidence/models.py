@@ -1,0 +1,83 @@
+"""The evidence bundle of a case and the items in it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .storage import evidence_storage, evidence_upload_to
+
+
+class EvidenceKind(models.TextChoices):
+    PAYMENT_VOUCHER = "payment_voucher", _("Payment voucher")
+    ORDER_RECORD = "order_record", _("Order record")
+    ERROR_SCREENSHOT = "error_screenshot", _("Error screenshot")
+    CHAT_LOG = "chat_log", _("Customer-service chat log")
+    NETWORK_LOG = "network_log", _("Network log (HAR)")
+    NETWORK_DIAGNOSTICS = "network_diagnostics", _("Network diagnostics (ping / traceroute)")
+    SCREEN_RECORDING = "screen_recording", _("Screen recording")
+    BANK_STATEMENT = "bank_statement", _("Bank or payment statement")
+    OTHER = "other", _("Other")
+
+
+class EvidenceBundle(models.Model):
+    """All the evidence of one case; exported whole as the evidence package."""
+
+    case = models.OneToOneField(
+        "complaints.ComplaintCase",
+        on_delete=models.PROTECT,
+        related_name="evidence_bundle",
+        verbose_name=_("case"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence bundle")
+        verbose_name_plural = _("evidence bundles")
+
+    def __str__(self) -> str:
+        return f"{_('Evidence')} {self.case}"
+
+
+class EvidenceItem(models.Model):
+    """One file of evidence, kept byte for byte as received.
+
+    ``sealed_at`` is set once the item is part of a filed case; from then on the item is
+    never changed or deleted, and its ``sha256`` is recorded in the case's timeline.
+    """
+
+    bundle = models.ForeignKey(
+        EvidenceBundle, on_delete=models.PROTECT, related_name="items", verbose_name=_("bundle")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=EvidenceKind.choices)
+    file = models.FileField(
+        _("file"), storage=evidence_storage, upload_to=evidence_upload_to, max_length=255
+    )
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("detected content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(
+        _("happened at"),
+        null=True,
+        blank=True,
+        help_text=_("When the evidenced thing happened (payment, error, chat), to the second."),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence item")
+        verbose_name_plural = _("evidence items")
+        ordering = ["bundle", "uploaded_at", "pk"]
+        indexes = [models.Index(fields=["bundle", "kind"], name="evidence_bundle_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"

@@ -1,0 +1,14 @@
+"""Where evidence files live: private storage, never under a public URL."""
+
+from django.core.files.storage import Storage, storages
+
+
+def evidence_storage() -> Storage:
+    """The ``evidence`` storage from settings.STORAGES (local disk or S3-compatible)."""
+    return storages["evidence"]
+
+
+def evidence_upload_to(item: "object", filename: str) -> str:
+    """Files are named by case and content hash, never by what the uploader called them."""
+    case_id = item.bundle.case_id  # type: ignore[attr-defined]
+    return f"cases/{case_id}/{item.sha256}"  # type: ignore[attr-defined]

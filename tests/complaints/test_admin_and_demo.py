@@ -1,0 +1,56 @@
+from django.test import Client
+from django.urls import reverse
+
+from complaints.demo import DEMO_LOGINS, seed_demo
+from complaints.models import ComplaintCase
+
+
+def test_demo_data_spans_tiers_and_states_and_loads_once(db: None) -> None:
+    seed_demo()
+    seed_demo()
+    cases = ComplaintCase.objects.all()
+    assert cases.count() == 7
+    assert {c.tier for c in cases} >= {"platform", "watchdog", "payment"}
+    assert {c.status for c in cases} >= {
+        "submitted",
+        "resolved",
+        "withdrawn",
+        "awaiting_complainant",
+    }
+
+
+def test_admin_lists_the_demo_cases(db: None) -> None:
+    seed_demo()
+    client = Client()
+    admin = DEMO_LOGINS[0]
+    assert client.login(username=admin.username, password=admin.password)
+    response = client.get(reverse("admin:complaints_complaintcase_changelist"))
+    assert response.status_code == 200
+    for reference in ComplaintCase.objects.values_list("reference", flat=True):
+        assert reference in response.content.decode()
+
+
+def test_triager_reaches_cases_but_cannot_delete_them(db: None) -> None:
+    seed_demo()
+    client = Client()
+    triager = DEMO_LOGINS[1]
+    assert client.login(username=triager.username, password=triager.password)
+    case = ComplaintCase.objects.first()
+    url = reverse("admin:complaints_complaintcase_change", args=[case.pk])
+    assert client.get(url).status_code == 200
+    delete = reverse("admin:complaints_complaintcase_delete", args=[case.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ComplaintCase.objects.filter(pk=case.pk).exists()
+
+
+def test_complainant_cannot_enter_the_admin(db: None) -> None:
+    seed_demo()
+    client = Client()
+    demo = DEMO_LOGINS[2]
+    client.login(username=demo.username, password=demo.password)
+    response = client.get(reverse("admin:complaints_complaintcase_changelist"))
+    assert response.status_code == 302
+
+
+def test_health_check(client, db: None) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json() == {"status": "ok"}
