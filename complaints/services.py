@@ -116,14 +116,17 @@ def case_file(
     demand_within_hours: int = 24,
     urgency: str = Urgency.NORMAL,
     harm_noticed_at: datetime | None = None,
+    bundle: Any = None,
     now: datetime | None = None,
 ) -> ComplaintCase:
     """File a complaint: the case, its evidence bundle, the platform stage and the first event.
 
-    All or nothing: a filed complaint always has a reference, a timeline and a running clock.
+    ``bundle`` is the evidence collected while writing the complaint; it is attached and
+    sealed. All or nothing: a filed complaint always has a reference, a timeline and a
+    running clock.
     """
     from escalation.services import stage_open
-    from evidence.services import bundle_create
+    from evidence.services import bundle_attach, bundle_create
 
     now = now or timezone.now()
     if order.owner_id != complainant.pk:
@@ -152,7 +155,6 @@ def case_file(
     with transaction.atomic():
         case.reference = reference_next(year=timezone.localtime(now).year)
         case.save()
-        bundle_create(case=case, now=now)
         stage_open(case=case, tier=Tier.PLATFORM, now=now)
         event_append(
             case=case,
@@ -165,6 +167,9 @@ def case_file(
                 "amount": order.amount,
             },
             now=now,
+        )
+        bundle_attach(
+            bundle=bundle or bundle_create(owner=complainant, now=now), case=case, now=now
         )
     return case
 

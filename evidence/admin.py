@@ -28,10 +28,10 @@ class EvidenceItemInline(admin.TabularInline):
 
 @admin.register(EvidenceBundle)
 class EvidenceBundleAdmin(admin.ModelAdmin):
-    list_display = ["case", "created_at"]
-    search_fields = ["case__reference"]
-    list_select_related = ["case"]
-    readonly_fields = ["case", "created_at"]
+    list_display = ["__str__", "owner", "case", "created_at"]
+    search_fields = ["case__reference", "owner__username"]
+    list_select_related = ["case", "owner"]
+    readonly_fields = ["owner", "case", "created_at"]
     inlines = [EvidenceItemInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -21,12 +21,24 @@ class EvidenceKind(models.TextChoices):
 
 
 class EvidenceBundle(models.Model):
-    """All the evidence of one case; exported whole as the evidence package."""
+    """All the evidence of one case; exported whole as the evidence package.
 
+    A bundle can exist before its case: the filing wizard collects evidence into a bundle
+    owned by the complainant, and filing attaches it to the new case and seals its items.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evidence_bundles",
+        verbose_name=_("owner"),
+    )
     case = models.OneToOneField(
         "complaints.ComplaintCase",
         on_delete=models.PROTECT,
         related_name="evidence_bundle",
+        null=True,
+        blank=True,
         verbose_name=_("case"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -36,7 +48,7 @@ class EvidenceBundle(models.Model):
         verbose_name_plural = _("evidence bundles")
 
     def __str__(self) -> str:
-        return f"{_('Evidence')} {self.case}"
+        return f"{_('Evidence')} {self.case or _('(draft)')}"
 
 
 class EvidenceItem(models.Model):

@@ -9,6 +9,5 @@ def evidence_storage() -> Storage:
 
 
 def evidence_upload_to(item: "object", filename: str) -> str:
-    """Files are named by case and content hash, never by what the uploader called them."""
-    case_id = item.bundle.case_id  # type: ignore[attr-defined]
-    return f"cases/{case_id}/{item.sha256}"  # type: ignore[attr-defined]
+    """Files are named by bundle and content hash, never by what the uploader called them."""
+    return f"bundles/{item.bundle_id}/{item.sha256}"  # type: ignore[attr-defined]
