@@ -7,14 +7,11 @@ refuses to start without the secrets it needs.
 
 from pathlib import Path
 
-import environ
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+from config.env import BASE_DIR, env
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = BASE_DIR / "var"
 
 # --- core -------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -193,3 +190,9 @@ LOGGING = {
 # --- the portal's own settings -----------------------------------------------------------
 # Prefix of case references, e.g. KM-2026-000123.
 CASE_REFERENCE_PREFIX = env("CASE_REFERENCE_PREFIX", default="KM")
+
+# --- each part's own settings (one file per part, owned with it) --------------------------
+from config.settings.api import *  # noqa: E402
+from config.settings.escalation import *  # noqa: E402
+from config.settings.evidence import *  # noqa: E402
+from config.settings.portal import *  # noqa: E402

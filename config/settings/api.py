@@ -1,0 +1,5 @@
+"""The REST API: authentication, throttling, webhooks.
+
+Star-imported at the end of base.py; read values through ``env``."""
+
+from config.env import env  # noqa: F401

@@ -1,0 +1,5 @@
+"""Uploads, evidence storage limits and the evidence package.
+
+Star-imported at the end of base.py; read values through ``env``."""
+
+from config.env import env  # noqa: F401
