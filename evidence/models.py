@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.errors import ImmutableRecord
+
 from .storage import evidence_storage, evidence_upload_to
 
 
@@ -84,6 +86,24 @@ class EvidenceItem(models.Model):
         verbose_name=_("uploaded by"),
     )
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+    redacted_file = models.FileField(
+        _("copy without metadata"),
+        storage=evidence_storage,
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Images only: a copy with EXIF and GPS removed, for display and public filings."
+        ),
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=evidence_storage, max_length=255, blank=True
+    )
+    analysis = models.JSONField(
+        _("analysis"),
+        default=dict,
+        blank=True,
+        help_text=_("What the portal read from the file, e.g. the failed requests of a HAR log."),
+    )
 
     class Meta:
         verbose_name = _("evidence item")
@@ -93,3 +113,13 @@ class EvidenceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Sealed evidence is part of the case's permanent record."""
+        if self.sealed_at is not None:
+            raise ImmutableRecord()
+        return super().delete(*args, **kwargs)

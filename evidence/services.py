@@ -1,15 +1,26 @@
 """Changes to evidence: bundles and items."""
 
+import os
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints.choices import EventKind
-from complaints.errors import InvalidInput
+from complaints.choices import CaseStatus, EventKind
+from complaints.errors import ImmutableRecord, InvalidInput, NotFound
 from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
-from .models import EvidenceBundle, EvidenceItem
+from .models import EvidenceBundle, EvidenceItem, EvidenceKind
+from .storage import evidence_storage
+from .validation import DerivedImages, ReceivedUpload, image_derive, type_detect, upload_receive
+
+CLOSED_CASE_STATUSES = frozenset({CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
 
 
 def bundle_create(*, owner: object, now: datetime) -> EvidenceBundle:
@@ -51,3 +62,188 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
                 now=now,
             )
     return locked
+
+
+# --- uploads ----------------------------------------------------------------------------
+
+
+def _may_add(actor: Any, bundle: EvidenceBundle) -> bool:
+    if getattr(actor, "pk", None) == bundle.owner_id:
+        return True
+    return bool(
+        getattr(actor, "is_staff", False)
+        and actor.is_active
+        and actor.has_perm("evidence.add_evidenceitem")
+    )
+
+
+def _analyse(received: ReceivedUpload, kind: str) -> dict[str, Any]:
+    """What the portal can read from a network log or pasted diagnostics; refuses broken HARs."""
+    from .har import HarError, har_summarise
+    from .netdiag import NetdiagError, netdiag_parse
+
+    if received.content_type == "application/har+json":
+        try:
+            with received.open() as handle:
+                return {"har": har_summarise(handle)}
+        except HarError as exc:
+            raise InvalidInput(str(exc), fields={"file": [str(exc)]}) from exc
+    if received.content_type == "text/plain" and kind == EvidenceKind.NETWORK_DIAGNOSTICS:
+        with received.open() as handle:
+            text = handle.read(NETDIAG_MAX_BYTES).decode("utf-8", errors="replace")
+        try:
+            return {"netdiag": netdiag_parse(text)}
+        except NetdiagError as exc:
+            return {"netdiag_error": str(exc)}
+    return {}
+
+
+NETDIAG_MAX_BYTES = 1024 * 1024
+
+
+def evidence_add(
+    *,
+    bundle: EvidenceBundle,
+    actor: Any,
+    file: Any,
+    kind: str,
+    occurred_at: datetime | None = None,
+    description: str = "",
+    now: datetime | None = None,
+) -> EvidenceItem:
+    """Validate and store one file of evidence; in a filed case it is sealed at once.
+
+    The file is streamed to a private temporary file while it is hashed, its type decided
+    from its content, images checked and copied without metadata; only then is anything
+    written to evidence storage, so a refused upload leaves nothing behind. The bundle row
+    is locked while the per-case limit is checked, so two uploads cannot both squeeze in.
+    """
+    now = now or timezone.now()
+    if not _may_add(actor, bundle):
+        raise NotFound()
+    if kind not in EvidenceKind.values:
+        raise InvalidInput(fields={"kind": [_("Unknown kind of evidence.")]})
+    if bundle.case_id is not None and bundle.case.status in CLOSED_CASE_STATUSES:
+        raise InvalidInput(
+            _("This complaint is closed; evidence can no longer be added."),
+            fields={"file": [_("This complaint is closed; evidence can no longer be added.")]},
+        )
+    description = (description or "").strip()[:500]
+    name = os.path.basename(getattr(file, "name", "") or "evidence")[:255] or "evidence"
+    claimed_type = getattr(file, "content_type", "") or ""
+    used = bundle.items.aggregate(total=Sum("size"))["total"] or 0
+    room = settings.EVIDENCE_MAX_CASE_BYTES - used
+    if room <= 0:
+        raise _case_full()
+    limit = min(settings.EVIDENCE_MAX_FILE_BYTES, room)
+    with upload_receive(file, max_bytes=max(limit, 0)) as received:
+        type_detect(received, claimed_name=name, claimed_type=claimed_type)
+        derived = image_derive(received) if received.content_type.startswith("image/") else None
+        analysis = _analyse(received, kind)
+        if derived is not None:
+            analysis["image"] = {"width": derived.width, "height": derived.height}
+        return _item_store(
+            bundle=bundle,
+            actor=actor,
+            received=received,
+            derived=derived,
+            kind=kind,
+            name=name,
+            description=description,
+            occurred_at=occurred_at,
+            analysis=analysis,
+            now=now,
+        )
+
+
+def _case_full() -> InvalidInput:
+    message = _("This complaint's evidence has reached the %(limit)s allowed per case.") % {
+        "limit": f"{settings.EVIDENCE_MAX_CASE_BYTES // (1024 * 1024)} MB"
+    }
+    return InvalidInput(message, fields={"file": [message]})
+
+
+def _item_store(
+    *,
+    bundle: EvidenceBundle,
+    actor: Any,
+    received: ReceivedUpload,
+    derived: DerivedImages | None,
+    kind: str,
+    name: str,
+    description: str,
+    occurred_at: datetime | None,
+    analysis: dict[str, Any],
+    now: datetime,
+) -> EvidenceItem:
+    storage = evidence_storage()
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = EvidenceBundle.objects.select_for_update().get(pk=bundle.pk)
+            used = locked.items.aggregate(total=Sum("size"))["total"] or 0
+            if used + received.size > settings.EVIDENCE_MAX_CASE_BYTES:
+                raise _case_full()
+            if locked.items.filter(sha256=received.sha256).exists():
+                message = _("This file is already in the evidence.")
+                raise InvalidInput(message, fields={"file": [message]})
+            item = EvidenceItem(
+                bundle=locked,
+                kind=kind,
+                original_name=name,
+                content_type=received.content_type,
+                size=received.size,
+                sha256=received.sha256,
+                description=description,
+                occurred_at=occurred_at,
+                uploaded_at=now,
+                uploaded_by=actor,
+                analysis=analysis,
+                sealed_at=now if locked.case_id is not None else None,
+            )
+            with received.open() as handle:
+                item.file.save(name, File(handle), save=False)
+            written.append(item.file.name)
+            if derived is not None:
+                stem = item.file.name
+                item.redacted_file.name = storage.save(
+                    f"{stem}.redacted{derived.redacted_extension}", ContentFile(derived.redacted)
+                )
+                written.append(item.redacted_file.name)
+                item.thumbnail.name = storage.save(
+                    f"{stem}.thumb.jpg", ContentFile(derived.thumbnail)
+                )
+                written.append(item.thumbnail.name)
+            item.save()
+            if locked.case_id is not None:
+                event_append(
+                    case=locked.case,
+                    kind=EventKind.EVIDENCE_ADDED,
+                    actor=actor,
+                    payload=evidence_added_payload(item),
+                    now=now,
+                )
+    except BaseException:
+        for stored in written:
+            storage.delete(stored)
+        raise
+    return item
+
+
+def evidence_discard_draft_item(*, item: EvidenceItem, actor: Any) -> None:
+    """Remove an item from a complaint still being written; filed evidence is never removed."""
+    with transaction.atomic():
+        locked = (
+            EvidenceItem.objects.select_for_update()
+            .select_related("bundle")
+            .filter(pk=item.pk)
+            .first()
+        )
+        if locked is None or locked.bundle.owner_id != getattr(actor, "pk", None):
+            raise NotFound()
+        if locked.sealed_at is not None or locked.bundle.case_id is not None:
+            raise ImmutableRecord()
+        names = [f.name for f in (locked.file, locked.redacted_file, locked.thumbnail) if f]
+        locked.delete()
+        storage = evidence_storage()
+        transaction.on_commit(lambda: [storage.delete(n) for n in names])

@@ -196,3 +196,5 @@ from config.settings.api import *  # noqa: E402
 from config.settings.escalation import *  # noqa: E402
 from config.settings.evidence import *  # noqa: E402
 from config.settings.portal import *  # noqa: E402
+
+STORAGES["evidence"] = EVIDENCE_STORAGE or STORAGES["evidence"]  # S3 when configured
