@@ -1,0 +1,135 @@
+"""Receipts, the verify_evidence command, the evidence package and the PDF summary."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from evidence.integrity import case_verify
+from evidence.package import package_stream
+from evidence.pdf import summary_pdf
+from evidence.receipt import receipt_build, receipt_text
+from evidence.storage import evidence_storage
+from tests.evidence import samples
+from tests.factories import case_filed
+
+
+@pytest.fixture
+def case(complainant, bundle, add):  # type: ignore[no-untyped-def]
+    add(bundle, "支付凭证.jpg", samples.jpeg_with_gps(), kind="payment_voucher")
+    add(bundle, "订单.png", samples.image_bytes("PNG"), kind="order_record")
+    add(bundle, "提交.har", samples.har_failed_submit(), kind="network_log")
+    return case_filed(complainant=complainant, bundle=bundle)
+
+
+def test_the_receipt_lists_every_hash_and_the_chain_head(case) -> None:  # type: ignore[no-untyped-def]
+    receipt = receipt_build(case)
+    items = case.evidence_bundle.items.order_by("pk")
+    assert [i["sha256"] for i in receipt["items"]] == [i.sha256 for i in items]
+    last = case.events.order_by("-seq").first()
+    assert receipt["chain_head"] == {
+        "seq": last.seq,
+        "hash": last.hash,
+        "at": last.created_at.isoformat(),
+    }
+    text = receipt_text(receipt)
+    assert case.reference in text and last.hash in text
+    assert all(i.sha256 in text for i in items)
+    assert "证据回执" in text
+
+
+def test_verify_evidence_passes_on_an_untouched_case(case) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    call_command("verify_evidence", case.reference, stdout=out)
+    assert "OK: 1 case(s)" in out.getvalue()
+
+
+def test_verify_evidence_catches_a_flipped_byte(case) -> None:  # type: ignore[no-untyped-def]
+    item = case.evidence_bundle.items.get(kind="order_record")
+    path = evidence_storage().path(item.file.name)
+    with open(path, "rb") as handle:
+        data = bytearray(handle.read())
+    data[len(data) // 2] ^= 0x01
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_evidence", case.reference, stdout=out)
+    assert f"{case.reference} item {item.pk} (订单.png): file content does not match" in (
+        out.getvalue()
+    )
+
+
+def test_verify_evidence_catches_an_edited_event(case) -> None:  # type: ignore[no-untyped-def]
+    event = case.events.get(kind="filed")
+    table = "complaints_caseevent"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute(
+            f"UPDATE {table} SET payload = %s WHERE id = %s",  # noqa: S608
+            [json.dumps({**event.payload, "amount": "3000.00"}), event.pk],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    problems = [str(m) for m in case_verify(case)]
+    assert problems == [f"{case.reference}: event {event.seq}: content does not match its hash"]
+    with pytest.raises(CommandError):
+        call_command("verify_evidence", stdout=io.StringIO())
+
+
+def test_the_package_holds_every_original_and_its_manifest_matches_byte_for_byte(case) -> None:  # type: ignore[no-untyped-def]
+    data = b"".join(package_stream(case))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    names = set(archive.namelist())
+    assert {
+        "index.html",
+        "manifest.json",
+        "timeline.json",
+        "receipt.json",
+        "receipt.txt",
+        "summary.pdf",
+    } <= names
+    assert any(n.startswith("filing/") for n in names)
+    manifest = json.loads(archive.read("manifest.json"))
+    assert len(manifest["files"]) == 3
+    for entry in manifest["files"]:
+        body = archive.read(entry["file"])
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+        assert len(body) == entry["size"]
+    originals = {i.sha256 for i in case.evidence_bundle.items.all()}
+    assert {e["sha256"] for e in manifest["files"]} == originals
+    index = archive.read("index.html").decode()
+    assert all(e["file"] in index for e in manifest["files"])
+    timeline = json.loads(archive.read("timeline.json"))
+    assert [e["hash"] for e in timeline] == list(
+        case.events.order_by("seq").values_list("hash", flat=True)
+    )
+
+
+def test_the_package_download_has_its_length_up_front(case, complainant) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(complainant)
+    response = client.get(reverse("evidence:package", kwargs={"reference": case.reference}))
+    body = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(body)
+    assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
+
+
+def test_the_pdf_summary_carries_chinese_text_in_an_embedded_cid_font(case) -> None:  # type: ignore[no-untyped-def]
+    pdf = summary_pdf(case)
+    assert pdf.startswith(b"%PDF-")
+    assert b"STSong-Light" in pdf and b"UniGB-UCS2-H" in pdf
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    # the subject line "投诉-…" is drawn as UCS-2 code points of that font
+    encoded = UnicodeCIDFont("STSong-Light").formatForPdf("投诉")
+    assert encoded.encode("latin-1") in pdf or "投诉".encode("utf-16-be") in pdf
