@@ -72,13 +72,14 @@ def test_verify_evidence_catches_an_edited_event(case) -> None:  # type: ignore[
     table = "complaints_caseevent"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            # the operator going around the append-only trigger, as a superuser could
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute(
             f"UPDATE {table} SET payload = %s WHERE id = %s",  # noqa: S608
             [json.dumps({**event.payload, "amount": "3000.00"}), event.pk],
         )
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            cursor.execute("SET session_replication_role = DEFAULT")
     problems = [str(m) for m in case_verify(case)]
     assert problems == [f"{case.reference}: event {event.seq}: content does not match its hash"]
     with pytest.raises(CommandError):
