@@ -328,26 +328,29 @@ def image_derive(received: ReceivedUpload) -> DerivedImages:
             with _image_open(received.path, file_type) as image:
                 image.verify()
             with _image_open(received.path, file_type) as image:
-                image.load()
+                image.load()  # decodes every byte: a truncated file fails here
                 width, height = image.size
-                upright = ImageOps.exif_transpose(image) or image
-                upright.info.clear()
-                keeps_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-                    upright.mode == "P" and "transparency" in image.info
+                keeps_alpha = image.mode in ("RGBA", "LA", "PA") or (
+                    image.mode == "P" and "transparency" in image.info
                 )
-                upright = upright.convert("RGBA" if keeps_alpha else "RGB")
+                wanted = "RGBA" if keeps_alpha else "RGB"
+                # In place and without copies: a 12-megapixel photo is 36 MB per copy.
+                upright = image if image.mode == wanted else image.convert(wanted)
+                ImageOps.exif_transpose(upright, in_place=True)
                 upright.info.clear()
                 redacted = io.BytesIO()
                 if keeps_alpha:
-                    upright.save(redacted, "PNG", optimize=False, compress_level=3)
+                    upright.save(redacted, "PNG", compress_level=3)
                     extension = ".png"
                 else:
                     upright.save(redacted, "JPEG", quality=88)
                     extension = ".jpg"
                 size = settings.EVIDENCE_THUMBNAIL_PIXELS
-                upright.thumbnail((size, size), reducing_gap=3.0)
+                upright.thumbnail((size, size))
                 thumb = io.BytesIO()
-                upright.convert("RGB").save(thumb, "JPEG", quality=80)
+                (upright if upright.mode == "RGB" else upright.convert("RGB")).save(
+                    thumb, "JPEG", quality=80
+                )
     except InvalidInput:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:

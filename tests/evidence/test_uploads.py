@@ -167,3 +167,16 @@ def test_draft_items_can_be_discarded_but_filed_evidence_never(
         kept.delete()
     case.refresh_from_db()
     assert EvidenceItem.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_portrait_photo_copy_is_turned_upright_since_it_loses_its_orientation_tag(
+    bundle, add
+) -> None:  # type: ignore[no-untyped-def]
+    image = Image.new("RGB", (80, 40), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    item = add(bundle, "portrait.jpg", out.getvalue())
+    with item.redacted_file.open("rb") as handle:
+        assert Image.open(handle).size == (40, 80)
