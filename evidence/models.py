@@ -114,12 +114,21 @@ class EvidenceItem(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Sealed evidence is part of the case's permanent record (PostgreSQL enforces it too)."""
+        if (
+            not self._state.adding
+            and EvidenceItem.objects.filter(pk=self.pk, sealed_at__isnull=False).exists()
+        ):
+            raise ImmutableRecord()
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Sealed evidence is part of the case's permanent record."""
         if self.sealed_at is not None:
             raise ImmutableRecord()
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

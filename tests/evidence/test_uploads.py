@@ -180,3 +180,29 @@ def test_a_portrait_photo_copy_is_turned_upright_since_it_loses_its_orientation_
     item = add(bundle, "portrait.jpg", out.getvalue())
     with item.redacted_file.open("rb") as handle:
         assert Image.open(handle).size == (40, 80)
+
+
+def test_a_sealed_item_cannot_be_changed_even_around_the_service(complainant, bundle, add) -> None:  # type: ignore[no-untyped-def]
+    item = add(bundle, "voucher.pdf", samples.pdf())
+    case_filed(complainant=complainant, bundle=bundle)
+    item.refresh_from_db()
+    item.sha256 = "0" * 64
+    with pytest.raises(ImmutableRecord):
+        item.save()
+    assert EvidenceItem.objects.get(pk=item.pk).sha256 == hashlib.sha256(samples.pdf()).hexdigest()
+
+
+def test_postgresql_itself_refuses_to_touch_sealed_evidence(
+    postgres, complainant, bundle, add
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, connection, transaction
+
+    item = add(bundle, "voucher.pdf", samples.pdf())
+    case_filed(complainant=complainant, bundle=bundle)
+    for sql in (
+        "UPDATE evidence_evidenceitem SET sha256 = 'x' WHERE id = %s",
+        "DELETE FROM evidence_evidenceitem WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [item.pk])
+    assert EvidenceItem.objects.filter(pk=item.pk, sha256=item.sha256).exists()
