@@ -10,9 +10,13 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.models import ComplaintCase
 
@@ -63,3 +67,33 @@ def receipt_json(receipt: dict[str, Any]) -> str:
 def receipt_text(receipt: dict[str, Any]) -> str:
     """The receipt for people, in the active language."""
     return render_to_string("evidence/receipt.txt", {"receipt": receipt}).strip() + "\n"
+
+
+def receipt_send(*, case: ComplaintCase, now: datetime | None = None) -> None:
+    """Email the complainant the receipt of what they just submitted.
+
+    Called in the submitting transaction, so the receipt's chain head is the one just
+    written. Goes through escalation's outbox (sent once, retried, never lost) where that
+    exists; otherwise plain mail after commit.
+    """
+    to = case.complainant.email
+    if not to:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        receipt = receipt_build(case, now=now)
+        subject = _("Evidence receipt for %(reference)s") % {"reference": case.reference}
+        body = receipt_text(receipt)
+    try:
+        from escalation.outbox import outbox_email  # type: ignore[import-not-found]
+    except ImportError:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+        )
+        return
+    outbox_email(
+        to=[to],
+        subject=subject,
+        body=body,
+        dedupe_key=f"evidence-receipt:{case.pk}:{receipt['chain_head']['hash']}",
+        case=case,
+    )

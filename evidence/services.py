@@ -17,6 +17,7 @@ from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
 from .models import EvidenceBundle, EvidenceItem, EvidenceKind
+from .receipt import receipt_send
 from .storage import evidence_storage
 from .validation import DerivedImages, ReceivedUpload, image_derive, type_detect, upload_receive
 
@@ -61,6 +62,7 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
                 payload=evidence_added_payload(item),
                 now=now,
             )
+        receipt_send(case=case, now=now)
     return locked
 
 
@@ -223,6 +225,7 @@ def _item_store(
                     payload=evidence_added_payload(item),
                     now=now,
                 )
+                receipt_send(case=locked.case, now=now)
     except BaseException:
         for stored in written:
             storage.delete(stored)

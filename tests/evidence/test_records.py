@@ -134,3 +134,21 @@ def test_the_pdf_summary_carries_chinese_text_in_an_embedded_cid_font(case) -> N
     # the subject line "投诉-…" is drawn as UCS-2 code points of that font
     encoded = UnicodeCIDFont("STSong-Light").formatForPdf("投诉")
     assert encoded.encode("latin-1") in pdf or "投诉".encode("utf-16-be") in pdf
+
+
+def test_the_receipt_is_emailed_at_filing_and_after_each_added_item(  # type: ignore[no-untyped-def]
+    complainant, bundle, add, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    add(bundle, "voucher.pdf", samples.pdf())
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_filed(complainant=complainant, bundle=bundle)
+    with django_capture_on_commit_callbacks(execute=True):
+        later = add(case.evidence_bundle, "chat.txt", samples.chat_text(), kind="chat_log")
+    assert [m.to for m in mail.outbox] == [[complainant.email]] * 2
+    assert mail.outbox[0].subject == f"证据回执：{case.reference}"
+    assert later.sha256 not in mail.outbox[0].body
+    assert later.sha256 in mail.outbox[1].body
+    head = case.events.order_by("-seq").first()
+    assert head.hash in mail.outbox[1].body
