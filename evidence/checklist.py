@@ -56,6 +56,8 @@ WHY_FOR: dict[tuple[str, str], Promise] = {
     ),
 }
 
+LEVEL_LABELS = {REQUIRED: _("required"), RECOMMENDED: _("recommended")}
+
 _R, _C = REQUIRED, RECOMMENDED
 K = EvidenceKind
 RULES: dict[str, list[tuple[str, str]]] = {

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import ijson
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Paths that carry an order, a payment or a submit: a 4xx there is part of the story.
 ORDER_PATH_HINTS = ("order", "pay", "submit", "checkout", "buy", "purchase", "cart", "trade")
@@ -27,6 +28,25 @@ CLIENT_ERRORS = (
     "NS_ERROR_OFFLINE",
 )
 GATEWAY_STATUSES = (502, 503, 504)
+
+# For pages that show a summary: what each code means, in the user's language.
+ATTRIBUTION_LABELS = {
+    "server": gettext_lazy("Server side: the platform's servers failed or timed out."),
+    "client": gettext_lazy("Client side: only your own connection failed."),
+    "unclear": gettext_lazy(
+        "Unclear: the platform refused the order; this can be a hidden risk-control rule."
+    ),
+    "none": gettext_lazy("No failed requests in the log."),
+}
+REASON_LABELS = {
+    "gateway": gettext_lazy("Gateway error (502/503/504)"),
+    "server_error": gettext_lazy("Server error (5xx)"),
+    "rejected": gettext_lazy("Refused on the order path (4xx)"),
+    "timeout": gettext_lazy("Timed out"),
+    "connection": gettext_lazy("Connection failed"),
+    "client_network": gettext_lazy("Your connection failed"),
+    "no_response": gettext_lazy("No response"),
+}
 
 _ENTRY = "log.entries.item"
 _FIELDS = {

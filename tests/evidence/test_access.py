@@ -86,3 +86,16 @@ def test_a_draft_item_is_visible_to_its_owner_only(complainant, outsider, bundle
     other.force_login(outsider)
     assert owner.get(url).status_code == 200
     assert other.get(url).status_code == 404
+
+
+def test_staff_see_the_checklist_and_downloads_in_the_admin(filed, supervisor) -> None:  # type: ignore[no-untyped-def]
+    case, item = filed
+    client = Client()
+    client.force_login(supervisor)
+    bundle = case.evidence_bundle
+    page = client.get(reverse("admin:evidence_evidencebundle_change", args=[bundle.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "订单记录" in text and "必需" in text  # the order record is still missing
+    assert reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk}) in text
+    assert reverse("evidence:package", kwargs={"reference": case.reference}) in text
