@@ -19,7 +19,14 @@ from complaints.timeline import event_append
 from .models import EvidenceBundle, EvidenceItem, EvidenceKind
 from .receipt import receipt_send
 from .storage import evidence_storage
-from .validation import DerivedImages, ReceivedUpload, image_derive, type_detect, upload_receive
+from .validation import (
+    DerivedImages,
+    ReceivedUpload,
+    image_derive,
+    json_check,
+    type_detect,
+    upload_receive,
+)
 
 CLOSED_CASE_STATUSES = frozenset({CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
 
@@ -140,6 +147,8 @@ def evidence_add(
     limit = min(settings.EVIDENCE_MAX_FILE_BYTES, room)
     with upload_receive(file, max_bytes=max(limit, 0)) as received:
         type_detect(received, claimed_name=name, claimed_type=claimed_type)
+        if received.content_type == "application/json":
+            json_check(received)
         derived = image_derive(received) if received.content_type.startswith("image/") else None
         analysis = _analyse(received, kind)
         if derived is not None:

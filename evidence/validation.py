@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import ijson
 import pillow_heif
 import puremagic
 from django.conf import settings
@@ -287,12 +288,37 @@ def type_detect(received: ReceivedUpload, *, claimed_name: str, claimed_type: st
             _("The file claims to be %(claimed)s but its content is %(detected)s.")
             % {"claimed": claimed or extension, "detected": content_type}
         )
-    if file_type.family != "text" and ZIP_END_MARKER in received.tail:
+    if file_type.family != "text" and _ends_with_zip(received.tail):
         raise _refuse(_("The file has an archive hidden in it and is refused."))
     if file_type.family == "image" and received.markup_found:
         raise _refuse(_("The image has web-page code hidden in it and is refused."))
     received.content_type = content_type
     return content_type
+
+
+def _ends_with_zip(tail: bytes) -> bool:
+    """A ZIP end record whose comment length reaches exactly to the end of the file.
+
+    Checking the length, not just the 4-byte signature, keeps a recording whose last bytes
+    happen to contain "PK\\x05\\x06" from being refused.
+    """
+    start = tail.find(ZIP_END_MARKER)
+    while start != -1:
+        record = tail[start : start + 22]
+        if len(record) == 22 and int.from_bytes(record[20:22], "little") == len(tail) - start - 22:
+            return True
+        start = tail.find(ZIP_END_MARKER, start + 1)
+    return False
+
+
+def json_check(received: ReceivedUpload) -> None:
+    """A JSON chat export must be JSON: parsed as a stream, so size does not matter."""
+    try:
+        with received.open() as handle:
+            for _event in ijson.parse(handle):
+                pass
+    except ijson.JSONError as exc:
+        raise _refuse(_("The file is not valid JSON.")) from exc
 
 
 @contextmanager

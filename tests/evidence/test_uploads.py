@@ -73,6 +73,8 @@ BAD = [
     ("voucher.png", lambda: samples.image_bytes("PNG"), "application/pdf", "claims to be"),
     ("setup.exe", lambda: b"MZ\x90\x00\x03" + bytes(200), "", "not accepted"),
     ("broken.har", lambda: samples.har_failed_submit()[:-40], "", "not valid JSON"),
+    ("chat.json", lambda: samples.chat_json()[:-5], "application/json", "not valid JSON"),
+    ("rec.pdf", lambda: samples.pdf() + samples.zip_bytes({"x.html": b"x"}), "", "archive"),
 ]
 
 
@@ -124,6 +126,27 @@ def test_limits_per_file_and_per_case(bundle, add) -> None:  # type: ignore[no-u
         with pytest.raises(InvalidInput):
             add(bundle, "rec2.mp4", samples.mp4(b"mp42", payload=4096))
     assert bundle.items.count() == 1
+
+
+def test_a_recording_whose_tail_merely_contains_the_zip_signature_is_accepted(bundle, add) -> None:  # type: ignore[no-untyped-def]
+    content = samples.mp4() + b"PK\x05\x06" + bytes(100)
+    assert add(bundle, "rec.mp4", content).content_type == "video/mp4"
+
+
+def test_a_failure_after_the_files_were_written_leaves_nothing_behind(  # type: ignore[no-untyped-def]
+    complainant, add, monkeypatch
+) -> None:
+    case = case_filed(complainant=complainant)
+    before = stored_files()
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("evidence.services.event_append", broken)
+    with pytest.raises(RuntimeError):
+        add(case.evidence_bundle, "pay.jpg", samples.jpeg_with_gps())
+    assert stored_files() == before
+    assert not EvidenceItem.objects.exists()
 
 
 def test_the_same_file_twice_is_refused(bundle, add) -> None:  # type: ignore[no-untyped-def]
