@@ -21,7 +21,7 @@ import pillow_heif
 import puremagic
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from complaints.errors import InvalidInput
 
@@ -321,6 +321,24 @@ def json_check(received: ReceivedUpload) -> None:
         raise _refuse(_("The file is not valid JSON.")) from exc
 
 
+def _reencoded(image: Image.Image) -> tuple[Image.Image, io.BytesIO, str]:
+    """The decoded image turned upright and saved with no metadata at all."""
+    keeps_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    wanted = "RGBA" if keeps_alpha else "RGB"
+    # In place and without copies: a 12-megapixel photo is 36 MB per copy.
+    upright = image if image.mode == wanted else image.convert(wanted)
+    ImageOps.exif_transpose(upright, in_place=True)
+    upright.info.clear()
+    redacted = io.BytesIO()
+    if keeps_alpha:
+        upright.save(redacted, "PNG", compress_level=3)
+        return upright, redacted, ".png"
+    upright.save(redacted, "JPEG", quality=88)
+    return upright, redacted, ".jpg"
+
+
 @contextmanager
 def _bomb_guard() -> Iterator[None]:
     with warnings.catch_warnings():
@@ -340,38 +358,74 @@ def _image_open(path: Path, file_type: FileType) -> Image.Image:
     return image
 
 
+def _jpeg_without_metadata(data: bytes) -> bytes | None:
+    """The JPEG's own bytes minus every metadata segment: lossless and fast.
+
+    Keeps what decoding needs (tables, frame, scans; JFIF, ICC colour profile and Adobe
+    colour-transform markers), drops EXIF/GPS, XMP, comments, maker notes and anything
+    appended after the image (phones append extra pictures with their own EXIF). None
+    when the structure is unusual; the caller then re-encodes instead.
+    """
+    keep_app = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
+    if data[:2] != b"\xff\xd8":
+        return None
+    out = [b"\xff\xd8"]
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if marker == 0xDA:  # start of scan: entropy-coded data runs to the end-of-image marker
+            end = data.find(b"\xff\xd9", i)
+            if end == -1:
+                return None
+            out.append(data[i : end + 2])
+            return b"".join(out)
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segment = data[i : i + 2 + length]
+        metadata = 0xE0 <= marker <= 0xEF or marker == 0xFE
+        signature = keep_app.get(marker)
+        if not metadata or (signature and segment[4 : 4 + len(signature)] == signature):
+            out.append(segment)
+        i += 2 + length
+    return None
+
+
 def image_derive(received: ReceivedUpload) -> DerivedImages:
     """Check that the image decodes whole, then make the copy without metadata and a thumbnail.
 
     The original is never touched: it is the evidence and its hash is what the receipt
-    proves. The copy carries no EXIF, GPS or comments; orientation is applied to the
-    pixels so the copy still looks right without its EXIF.
+    proves. The copy carries no EXIF, GPS or comments. An upright JPEG (the usual phone
+    photo) loses its metadata segments losslessly, without re-encoding; anything else is
+    decoded, turned upright (the orientation tag goes with the EXIF) and re-encoded.
     """
     file_type = FILE_TYPES[received.content_type]
     damaged = _("The image is damaged or incomplete and cannot be read.")
+    size = settings.EVIDENCE_THUMBNAIL_PIXELS
     try:
         with _bomb_guard():
             with _image_open(received.path, file_type) as image:
                 image.verify()
             with _image_open(received.path, file_type) as image:
-                image.load()  # decodes every byte: a truncated file fails here
                 width, height = image.size
-                keeps_alpha = image.mode in ("RGBA", "LA", "PA") or (
-                    image.mode == "P" and "transparency" in image.info
-                )
-                wanted = "RGBA" if keeps_alpha else "RGB"
-                # In place and without copies: a 12-megapixel photo is 36 MB per copy.
-                upright = image if image.mode == wanted else image.convert(wanted)
-                ImageOps.exif_transpose(upright, in_place=True)
-                upright.info.clear()
-                redacted = io.BytesIO()
-                if keeps_alpha:
-                    upright.save(redacted, "PNG", compress_level=3)
-                    extension = ".png"
-                else:
-                    upright.save(redacted, "JPEG", quality=88)
+                lossless = None
+                if file_type.content_type == "image/jpeg" and image.getexif().get(
+                    ExifTags.Base.Orientation, 1
+                ) in (0, 1):
+                    lossless = _jpeg_without_metadata(received.path.read_bytes())
+                if lossless is not None:
+                    # Scaled decoding still reads every byte, so truncation fails here too.
+                    image.draft(None, (size * 2, size * 2))
+                    image.load()
+                    redacted = io.BytesIO(lossless)
                     extension = ".jpg"
-                size = settings.EVIDENCE_THUMBNAIL_PIXELS
+                    upright = image
+                else:
+                    image.load()  # decodes every byte: a truncated file fails here
+                    upright, redacted, extension = _reencoded(image)
                 upright.thumbnail((size, size))
                 thumb = io.BytesIO()
                 (upright if upright.mode == "RGB" else upright.convert("RGB")).save(

@@ -177,8 +177,8 @@ def har_failed_submit() -> bytes:
 # --- bad files ------------------------------------------------------------------------------
 
 
-def truncated_jpeg() -> bytes:
-    whole = jpeg_with_gps(size=(256, 256))
+def truncated_jpeg(size: tuple[int, int] = (256, 256)) -> bytes:
+    whole = jpeg_with_gps(size=size)
     return whole[: len(whole) // 2]
 
 
