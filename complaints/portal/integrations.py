@@ -22,6 +22,7 @@ from django.template import TemplateDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints.choices import LOST_ORDER_TYPES, CaseStatus, EventKind
 from complaints.errors import InvalidInput
@@ -150,10 +151,18 @@ def _entry(entry: Any) -> dict[str, Any]:
 
 # Fallback checklist: what DOMAIN.md says a lost-order complaint cannot do without.
 _PLAIN_CHECKLIST: tuple[tuple[str, bool, str], ...] = (
-    (EvidenceKind.PAYMENT_VOUCHER, True, "It proves you paid, and how much."),
-    (EvidenceKind.ORDER_RECORD, True, "It proves the order exists and what it promised."),
-    (EvidenceKind.ERROR_SCREENSHOT, False, "It shows what went wrong, when it went wrong."),
-    (EvidenceKind.CHAT_LOG, False, "It shows you asked the platform first."),
+    (EvidenceKind.PAYMENT_VOUCHER, True, gettext_noop("It proves you paid, and how much.")),
+    (
+        EvidenceKind.ORDER_RECORD,
+        True,
+        gettext_noop("It proves the order exists and what it promised."),
+    ),
+    (
+        EvidenceKind.ERROR_SCREENSHOT,
+        False,
+        gettext_noop("It shows what went wrong, when it went wrong."),
+    ),
+    (EvidenceKind.CHAT_LOG, False, gettext_noop("It shows you asked the platform first.")),
 )
 
 
