@@ -37,7 +37,9 @@ def step_url(step: int) -> str:
     return reverse("portal:file_step", kwargs={"step": step})
 
 
-def png_file(name: str = "pay.png", colour: str | tuple[int, int, int] = "red") -> SimpleUploadedFile:
+def png_file(
+    name: str = "pay.png", colour: str | tuple[int, int, int] = "red"
+) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), colour).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
