@@ -122,6 +122,10 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
     form_class = STEP_FORMS[step]
     if request.method == "POST":
         answers = _answers(request.POST, form_class)
+        if "autosave" in request.POST:
+            # Typed but not yet sent on: kept so a reload or a closed tab loses nothing.
+            draft_save_step(draft=draft, step=step, answers=answers)
+            return HttpResponse(status=204)
         if "back" in request.POST:
             draft_save_step(draft=draft, step=step, answers=answers)
             return redirect(_step_url(step - 1))

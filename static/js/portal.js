@@ -136,9 +136,13 @@
         });
       }
 
+      // One file after another: a phone's uplink is better spent finishing one file at a time.
       function sendAll(files) {
         if (!files.length) return;
-        Promise.all(Array.prototype.map.call(files, sendOne)).then(function (results) {
+        var list = Array.prototype.slice.call(files), results = [];
+        list.reduce(function (chain, file) {
+          return chain.then(function () { return sendOne(file).then(function (ok) { results.push(ok); }); });
+        }, Promise.resolve()).then(function () {
           if (results.every(Boolean)) window.location.reload();
         });
       }
@@ -160,7 +164,25 @@
     });
   }
 
+  // Wizard steps: keep what is typed on the server as it is typed (a reload loses nothing).
+  function autosave() {
+    document.querySelectorAll("form[data-draft-form]").forEach(function (form) {
+      var timer = null;
+      function save() {
+        var data = new FormData(form);
+        data.append("autosave", "1");
+        fetch(form.getAttribute("action") || window.location.href, {
+          method: "POST", body: data, credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" }
+        }).catch(function () {});
+      }
+      form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(save, 400); });
+      form.addEventListener("change", function () { clearTimeout(timer); save(); });
+    });
+  }
+
   ready(function () {
+    autosave();
     autosubmit();
     platformSearch();
     countdowns();

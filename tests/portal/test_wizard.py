@@ -225,3 +225,11 @@ def test_platform_search_as_you_type(alice_client) -> None:  # type: ignore[no-u
     names = sorted(r["name"] for r in response.json()["results"])
     assert names == sorted(["星辰卡盟", "星河卡盟"])
     assert alice_client.get(reverse("portal:platform_search"), {"q": ""}).json() == {"results": []}
+
+
+def test_autosave_keeps_typing_without_validating_or_advancing(alice_client, complainant) -> None:  # type: ignore[no-untyped-def]
+    response = alice_client.post(step_url(1), {"order_number": "123", "autosave": "1"})
+    assert response.status_code == 204
+    draft = FilingDraft.objects.get(owner=complainant)
+    assert (draft.step, draft.data["1"]["order_number"]) == (1, "123")
+    assert 'value="123"' in alice_client.get(step_url(1)).content.decode()
