@@ -46,6 +46,7 @@ from .portal.drafts import (
     FIELD_STEP,
     LAST_STEP,
     STEPS,
+    compose_description,
     draft_current,
     draft_save_step,
     draft_submit,
@@ -252,8 +253,6 @@ def _preview_case(draft: Any, cleaned: dict[int, dict[str, Any]]) -> ComplaintCa
         payment_reference=order_data.get("payment_reference", ""),
         status_seen=order_data.get("status_seen", ""),
     )
-    from .portal.drafts import compose_description
-
     return ComplaintCase(
         reference=_("(given when you submit)"),
         complainant=draft.owner,
@@ -364,9 +363,11 @@ def _render_case(
     )
     forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
     forms.update(bound or {})
+    checklist = integrations.checklist_for_case(case, page.items)
     context = {
         "page": page,
         "row": page.row,
+        "checklist": checklist,
         "case": case,
         "document": document,
         "items": [{"item": i, **integrations.evidence_item_urls(i)} for i in page.items],

@@ -187,6 +187,15 @@ def checklist_for(*, problem_type: str, amount: Any, kinds_present: Iterable[str
     return entries
 
 
+def checklist_for_case(case: ComplaintCase, items: list[EvidenceItem]) -> list[dict]:
+    """Contract: ``evidence.selectors.checklist_for_case``; here from the items already read."""
+    return checklist_for(
+        problem_type=case.problem_type,
+        amount=case.order.amount,
+        kinds_present={item.kind for item in items},
+    )
+
+
 def evidence_item_urls(item: EvidenceItem) -> dict[str, str | None]:
     """Where the page links an item's download and thumbnail.
 

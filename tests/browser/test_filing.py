@@ -159,3 +159,17 @@ def test_the_draft_survives_a_reload(browser, live_server) -> None:  # type: ign
     again.goto(f"{live_server.url}/file/")
     again.wait_for_url("**/file/step/2/")
     again.context.close()
+
+
+def test_keyboard_reaches_the_content_and_the_language_switches(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = new_page(browser, width=360, height=740)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("h1")).to_contain_text("付了钱却没到账")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.get_by_label("语言").select_option("en")
+    expect(page.locator("h1")).to_contain_text("Paid but got nothing?")
+    screenshot(page, "home-en-phone")
+    page.context.close()

@@ -113,3 +113,26 @@ def test_profile_refuses_a_bad_phone_and_keeps_the_input(alice_client) -> None: 
     body = response.content.decode()
     assert "王小明" in body
     assert "请输入电话号码，只能包含数字。" in body
+
+
+def test_signing_in_applies_the_preferred_language(complainant) -> None:  # type: ignore[no-untyped-def]
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(
+        user=complainant, email=complainant.email, verified=True, primary=True
+    )
+    Profile.objects.create(user=complainant, preferred_language="en")
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": complainant.email, "password": "pass-for-tests-1"}
+    )
+    assert response.cookies["django_language"].value == "en"
+    assert "My cases" in client.get(reverse("portal:case_list")).content.decode()
+
+
+def test_language_switch_to_english_and_back() -> None:
+    client = Client()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Sign up and file a complaint" in client.get("/").content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "注册并投诉" in client.get("/").content.decode()
