@@ -176,8 +176,11 @@
           headers: { "X-Requested-With": "fetch" }
         }).catch(function () {});
       }
-      form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(save, 400); });
-      form.addEventListener("change", function () { clearTimeout(timer); save(); });
+      function later() { clearTimeout(timer); timer = setTimeout(save, 400); }
+      form.addEventListener("input", later);
+      form.addEventListener("change", later);
+      // Sending the step on saves it anyway: no autosave racing the real submit.
+      form.addEventListener("submit", function () { clearTimeout(timer); });
     });
   }
 
