@@ -137,8 +137,11 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
         draft_save_step(draft=draft, step=step, answers=answers)
         status = 400
     else:
+        # Saved answers come back as typed; they are checked (errors shown) only when the
+        # step was sent on or the review page sent the complainant back to it.
         saved = draft.data.get(str(step))
-        form = form_class(data=saved) if saved else form_class()
+        checked = bool(saved) and request.GET.get("check") == "1"
+        form = form_class(data=saved) if checked else form_class(initial=saved or None)
         status = 200
     context = _wizard_context(draft, step, form=form)
     if step == 2:
@@ -275,7 +278,7 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
     cleaned, needs_work = _cleaned_steps(draft)
     if needs_work is not None:
         messages.error(request, _("Please finish this step first."))
-        return redirect(_step_url(needs_work))
+        return redirect(_step_url(needs_work) + "?check=1")
     if request.method == "POST":
         if "back" in request.POST:
             return redirect(_step_url(4))
@@ -291,7 +294,7 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
         except DomainError as exc:
             step = next((FIELD_STEP[f] for f in exc.fields if f in FIELD_STEP), LAST_STEP)
             messages.error(request, _domain_message(exc))
-            return redirect(_step_url(step))
+            return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
         integrations.email_case_filed(
             case=case,
             receipt_url=reverse("portal:case_receipt", kwargs={"reference": case.reference}),
@@ -401,8 +404,13 @@ def _case_action(
                     form.add_error(field if field in form.fields else None, str(error))
             messages.error(request, _domain_message(exc))
         else:
+            if _wants_json(request):
+                return JsonResponse({"errors": []})
             messages.success(request, done)
             return redirect("portal:case_detail", reference=case.reference)
+    if _wants_json(request):
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"errors": errors}, status=400)
     return _render_case(request, reference, bound={name: form}, status=400)
 
 

@@ -215,3 +215,16 @@ def test_case_page_query_count_does_not_grow_with_events_or_evidence(complainant
         )
         event_append(case=case, kind=EventKind.MESSAGE, actor=complainant, payload={"text": n})
     assert _queries(client, url) == small
+
+
+def test_adding_evidence_by_script_answers_json(complainant) -> None:  # type: ignore[no-untyped-def]
+    case = _case(complainant)
+    url = reverse("portal:case_add_evidence", args=[case.reference])
+    client = client_for(complainant)
+    ok = client.post(
+        url, {"kind": "chat_log", "files": [text_file()]}, headers={"x-requested-with": "fetch"}
+    )
+    assert (ok.status_code, ok.json()) == (200, {"errors": []})
+    bad = client.post(url, {"kind": "chat_log"}, headers={"x-requested-with": "fetch"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == ["该字段是必填项。"]

@@ -212,10 +212,30 @@ def test_after_filing_a_new_complaint_starts_a_fresh_draft(alice_client, complai
     assert FilingDraft.objects.filter(owner=complainant, case__isnull=True).count() == 1
 
 
-def test_review_sends_back_to_an_unfinished_step(alice_client) -> None:  # type: ignore[no-untyped-def]
-    wizard_to_review(alice_client)
-    post_step(alice_client, 2, {**PROBLEM, "description": ""})  # now invalid, saved as typed
-    assert alice_client.get(step_url(5))["Location"] == step_url(2)
+@pytest.mark.parametrize(
+    ("language", "message", "required"),
+    [
+        (ZH, "请先完成这一步。", "该字段是必填项。"),
+        (EN, "Please finish this step first.", "This field is required."),
+    ],
+)
+def test_review_sends_back_to_an_unfinished_step(complainant, language, message, required) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(complainant, language)
+    wizard_to_review(client)
+    post_step(client, 2, {**PROBLEM, "description": ""})  # now invalid, saved as typed
+    response = client.get(step_url(5), follow=True)
+    assert response.redirect_chain[-1][0] == step_url(2) + "?check=1"
+    body = response.content.decode()
+    assert message in body
+    assert required in body
+    assert PROBLEM["timeline"].splitlines()[0] in body
+
+
+def test_coming_back_to_a_half_typed_step_shows_no_errors_yet(alice_client) -> None:  # type: ignore[no-untyped-def]
+    alice_client.post(step_url(1), {"order_number": "123", "autosave": "1"})
+    body = alice_client.get(step_url(1)).content.decode()
+    assert 'value="123"' in body
+    assert "该字段是必填项。" not in body
 
 
 def test_platform_search_as_you_type(alice_client) -> None:  # type: ignore[no-untyped-def]
