@@ -5,6 +5,8 @@ Accounts are django-allauth's (https://docs.allauth.org/en/latest/account/config
 sign-in by email, the address confirmed before the first sign-in, failed logins throttled.
 """
 
+from urllib.parse import urlsplit
+
 from config.env import env
 
 LOGIN_URL = "account_login"
@@ -22,7 +24,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[卡盟投诉助手] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https")
+# Links in account emails use the scheme of the site's public address.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(env("SITE_URL", default="http://127.0.0.1:8000")).scheme
 # Failed sign-ins: at most 10 a minute from one address and 5 per account in 5 minutes.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("PORTAL_LOGIN_FAILED_RATE", default="10/m/ip,5/300s/key"),
