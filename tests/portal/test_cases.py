@@ -228,3 +228,28 @@ def test_adding_evidence_by_script_answers_json(complainant) -> None:  # type: i
     bad = client.post(url, {"kind": "chat_log"}, headers={"x-requested-with": "fetch"})
     assert bad.status_code == 400
     assert bad.json()["errors"] == ["该字段是必填项。"]
+
+
+def test_after_escalation_the_case_shows_the_watchdog_step(complainant) -> None:  # type: ignore[no-untyped-def]
+    from escalation.services import stage_escalate
+
+    case = _case(complainant)
+    stage = TierStage.objects.get(case=case, closed_at__isnull=True)
+    assert stage_escalate(stage_id=stage.pk, now=FILED + timedelta(hours=25))
+    client = client_for(complainant)
+    with time_machine.travel(FILED + timedelta(hours=26), tick=False):
+        body = client.get(reverse("portal:case_list")).content.decode()
+        page = client.get(reverse("portal:case_detail", args=[case.reference]))
+    assert "第 2 级，共 4 级" in body
+    assert "12315" in body
+    assert 'class="deadline overdue"' not in body  # the new tier's clock starts afresh
+    assert page.status_code == 200
+
+
+def test_a_paused_clock_says_it_waits_for_the_complainant(complainant) -> None:  # type: ignore[no-untyped-def]
+    case = _case(complainant)
+    case_transition(case=case, to_status=CaseStatus.AWAITING_COMPLAINANT)
+    TierStage.objects.filter(case=case).update(paused_at=FILED + timedelta(hours=1))
+    body = client_for(complainant).get(reverse("portal:case_list")).content.decode()
+    assert "计时暂停：等待您补充" in body
+    assert "对方要求补充证据" in body
