@@ -319,3 +319,81 @@ class CaseEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+# --- portal: profiles and filing drafts --------------------------------------------------
+
+
+class Profile(models.Model):
+    """What the portal knows about a complainant beyond their sign-in email."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.name or str(self.user)
+
+
+class FilingDraft(models.Model):
+    """A complaint still being written in the filing wizard, saved at every step.
+
+    ``data`` holds what the complainant typed, step by step, exactly as typed (also when it
+    did not validate), so nothing is lost when the browser closes. Once filed, ``case`` is
+    set and the draft is kept as the record of what was submitted.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="filing_drafts",
+        verbose_name=_("owner"),
+    )
+    step = models.PositiveSmallIntegerField(_("step"), default=1)
+    data = models.JSONField(_("answers"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    bundle = models.OneToOneField(
+        "evidence.EvidenceBundle",
+        on_delete=models.PROTECT,
+        related_name="filing_draft",
+        verbose_name=_("evidence bundle"),
+    )
+    case = models.OneToOneField(
+        ComplaintCase,
+        on_delete=models.PROTECT,
+        related_name="filing_draft",
+        null=True,
+        blank=True,
+        verbose_name=_("filed as"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("filing draft")
+        verbose_name_plural = _("filing drafts")
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(
+                fields=["owner", "-updated_at"],
+                condition=models.Q(case__isnull=True),
+                name="draft_owner_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} · {self.step}"

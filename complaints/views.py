@@ -1,5 +1,58 @@
+"""Portal pages: check the input, call a service, render. Rules live in the services."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from escalation.ladder import Tier
+from evidence.models import EvidenceItem
+
+from .choices import OPEN_STATUSES
+from .errors import DomainError, NotFound
+from .forms import (
+    PROBLEM_EXPLAINED,
+    DemandStepForm,
+    EvidenceUploadForm,
+    ExternalReferenceForm,
+    MessageForm,
+    OrderStepForm,
+    ProblemStepForm,
+    ProfileForm,
+    RejectResponseForm,
+    ResolveForm,
+    WithdrawForm,
+)
+from .models import ComplaintCase, Order, Platform, Profile
+from .portal import integrations
+from .portal.accounts import language_apply
+from .portal.drafts import (
+    FIELD_STEP,
+    LAST_STEP,
+    STEPS,
+    compose_description,
+    draft_current,
+    draft_save_step,
+    draft_submit,
+)
+from .portal.pages import case_page, case_rows, my_case_get
+from .services import case_resolve, case_withdraw
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -7,3 +60,525 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _domain_message(exc: DomainError) -> str:
+    details = [str(m) for messages_ in exc.fields.values() for m in messages_]
+    return " ".join([str(exc.message), *details]) if details else str(exc.message)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+# --- the filing wizard -------------------------------------------------------------------
+
+STEP_TITLES = {
+    1: gettext_lazy("The order"),
+    2: gettext_lazy("What happened"),
+    3: gettext_lazy("Evidence"),
+    4: gettext_lazy("Your demand"),
+    5: gettext_lazy("Review and submit"),
+}
+STEP_FORMS: dict[int, type] = {1: OrderStepForm, 2: ProblemStepForm, 4: DemandStepForm}
+
+
+def _step_url(step: int) -> str:
+    return reverse("portal:file_step", kwargs={"step": step})
+
+
+def _answers(post: Any, form_class: type) -> dict[str, str]:
+    """What was typed, field by field, as typed: kept even when it does not validate."""
+    return {name: post.get(name, "") for name in form_class.base_fields}
+
+
+def _wizard_context(draft: Any, step: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "draft": draft,
+        "step": step,
+        "steps": [(n, STEP_TITLES[n], n <= draft.step) for n in STEPS],
+        "step_title": STEP_TITLES[step],
+        **extra,
+    }
+
+
+@login_required
+def file_start(request: HttpRequest) -> HttpResponse:
+    """Resume the complainant's draft where they stopped (or start one)."""
+    draft = draft_current(owner=request.user)
+    return redirect(_step_url(draft.step))
+
+
+@login_required
+def file_step(request: HttpRequest, step: int) -> HttpResponse:
+    if step not in STEPS:
+        raise Http404
+    draft = draft_current(owner=request.user)
+    if step > draft.step:
+        return redirect(_step_url(draft.step))
+    if step == 3:
+        return _evidence_step(request, draft)
+    if step == LAST_STEP:
+        return _review_step(request, draft)
+    form_class = STEP_FORMS[step]
+    if request.method == "POST":
+        answers = _answers(request.POST, form_class)
+        if "autosave" in request.POST:
+            # Typed but not yet sent on: kept so a reload or a closed tab loses nothing.
+            draft_save_step(draft=draft, step=step, answers=answers)
+            return HttpResponse(status=204)
+        if "back" in request.POST:
+            draft_save_step(draft=draft, step=step, answers=answers)
+            return redirect(_step_url(step - 1))
+        form = form_class(data=answers)
+        if form.is_valid():
+            draft_save_step(draft=draft, step=step, answers=answers, reached=step + 1)
+            return redirect(_step_url(step + 1))
+        draft_save_step(draft=draft, step=step, answers=answers)
+        status = 400
+    else:
+        # Saved answers come back as typed; they are checked (errors shown) only when the
+        # step was sent on or the review page sent the complainant back to it.
+        saved = draft.data.get(str(step))
+        checked = bool(saved) and request.GET.get("check") == "1"
+        form = form_class(data=saved) if checked else form_class(initial=saved or None)
+        status = 200
+    context = _wizard_context(draft, step, form=form)
+    if step == 2:
+        context["explained"] = PROBLEM_EXPLAINED
+    return render(request, f"portal/file_step{step}.html", context, status=status)
+
+
+def _draft_items(draft: Any) -> list[dict[str, Any]]:
+    return [
+        {"item": item, **integrations.evidence_item_urls(item)}
+        for item in EvidenceItem.objects.filter(bundle=draft.bundle).order_by("uploaded_at", "pk")
+    ]
+
+
+def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
+    form = EvidenceUploadForm()
+    status = 200
+    if request.method == "POST":
+        if "back" in request.POST:
+            return redirect(_step_url(2))
+        if "next" in request.POST:
+            draft_save_step(draft=draft, step=3, answers={}, reached=4)
+            return redirect(_step_url(4))
+        form = EvidenceUploadForm(request.POST, request.FILES)
+        added, errors = [], []
+        if form.is_valid():
+            for upload in form.cleaned_data["files"]:
+                try:
+                    item = integrations.evidence_add(
+                        bundle=draft.bundle,
+                        actor=request.user,
+                        file=upload,
+                        kind=form.cleaned_data["kind"],
+                        occurred_at=form.cleaned_data.get("occurred_at"),
+                    )
+                except DomainError as exc:
+                    errors.append(f"{upload.name}: {_domain_message(exc)}")
+                else:
+                    added.append(item)
+        else:
+            errors.extend(str(e) for field_errors in form.errors.values() for e in field_errors)
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "added": [
+                        {"name": i.original_name, **integrations.evidence_item_urls(i)}
+                        for i in added
+                    ],
+                    "errors": errors,
+                },
+                status=400 if errors and not added else 200,
+            )
+        if not errors:
+            messages.success(
+                request, _("%(count)s file(s) added to your evidence.") % {"count": len(added)}
+            )
+            return redirect(_step_url(3))
+        for error in errors:
+            messages.error(request, error)
+        status = 400
+    items = _draft_items(draft)
+    order_answers = draft.data.get("1", {})
+    problem_answers = draft.data.get("2", {})
+    checklist = integrations.checklist_for(
+        problem_type=problem_answers.get("problem_type", ""),
+        amount=order_answers.get("amount") or None,
+        kinds_present={entry["item"].kind for entry in items},
+    )
+    context = _wizard_context(draft, 3, form=form, items=items, checklist=checklist)
+    return render(request, "portal/file_step3.html", context, status=status)
+
+
+@login_required
+@require_POST
+def file_evidence_remove(request: HttpRequest, item_pk: int) -> HttpResponse:
+    draft = draft_current(owner=request.user)
+    item = EvidenceItem.objects.filter(pk=item_pk, bundle=draft.bundle).first()
+    if item is None:
+        raise Http404
+    try:
+        integrations.evidence_discard_draft_item(item=item, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, _domain_message(exc))
+    return redirect(_step_url(3))
+
+
+def _cleaned_steps(draft: Any) -> tuple[dict[int, dict[str, Any]], int | None]:
+    """The cleaned answers of the form steps, or the first step that still needs work."""
+    cleaned: dict[int, dict[str, Any]] = {}
+    for step, form_class in STEP_FORMS.items():
+        form = form_class(data=draft.data.get(str(step)) or {})
+        if not form.is_valid():
+            return cleaned, step
+        cleaned[step] = form.cleaned_data
+    return cleaned, None
+
+
+def _preview_case(draft: Any, cleaned: dict[int, dict[str, Any]]) -> ComplaintCase:
+    """The case as it will be filed, unsaved, so the letter shows exactly what is sent."""
+    order_data, problem, demand = cleaned[1], cleaned[2], cleaned[4]
+    platform = Platform.objects.filter(name__iexact=order_data["platform"].strip()).first()
+    platform = platform or Platform(name=" ".join(order_data["platform"].split()))
+    order = Order(
+        owner=draft.owner,
+        platform=platform,
+        order_number=order_data["order_number"].strip(),
+        product_name=order_data["product_name"].strip(),
+        product_kind=order_data["product_kind"],
+        amount=order_data["amount"],
+        paid_at=order_data.get("paid_at"),
+        payment_method=order_data["payment_method"],
+        payment_reference=order_data.get("payment_reference", ""),
+        status_seen=order_data.get("status_seen", ""),
+    )
+    return ComplaintCase(
+        reference=_("(given when you submit)"),
+        complainant=draft.owner,
+        order=order,
+        problem_type=problem["problem_type"],
+        description=compose_description(
+            description=problem["description"],
+            timeline=problem.get("timeline", ""),
+            timeline_heading=_("Timeline:"),
+        ),
+        demand_kind=demand["demand_kind"],
+        demand_text=demand.get("demand_text", ""),
+        demand_amount=demand.get("demand_amount"),
+        demand_within_hours=demand["demand_within_hours"],
+        tier=Tier.PLATFORM,
+    )
+
+
+def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
+    cleaned, needs_work = _cleaned_steps(draft)
+    if needs_work is not None:
+        messages.error(request, _("Please finish this step first."))
+        return redirect(_step_url(needs_work) + "?check=1")
+    if request.method == "POST":
+        if "back" in request.POST:
+            return redirect(_step_url(4))
+        try:
+            case = draft_submit(
+                draft=draft,
+                actor=request.user,
+                order=cleaned[1],
+                problem=cleaned[2],
+                demand=cleaned[4],
+                timeline_heading=_("Timeline:"),
+            )
+        except DomainError as exc:
+            step = next((FIELD_STEP[f] for f in exc.fields if f in FIELD_STEP), LAST_STEP)
+            messages.error(request, _domain_message(exc))
+            return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
+        integrations.email_case_filed(
+            case=case,
+            receipt_url=reverse("portal:case_receipt", kwargs={"reference": case.reference}),
+        )
+        messages.success(
+            request,
+            _("Your complaint %(reference)s is filed. The platform's clock is running.")
+            % {"reference": case.reference},
+        )
+        return redirect("portal:case_detail", reference=case.reference)
+    document = integrations.document_render(
+        case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=translation.get_language()
+    )
+    items = _draft_items(draft)
+    context = _wizard_context(draft, LAST_STEP, document=document, items=items, cleaned=cleaned)
+    return render(request, "portal/file_step5.html", context)
+
+
+@login_required
+@require_GET
+def platform_search(request: HttpRequest) -> JsonResponse:
+    """Search-as-you-type for step 1: known platforms whose name contains the query."""
+    query = " ".join(request.GET.get("q", "").split())[:60]
+    names: list[str] = []
+    if query:
+        names = list(
+            Platform.objects.filter(name__icontains=query)
+            .order_by("name")
+            .values_list("name", flat=True)[:10]
+        )
+    return JsonResponse({"results": [{"name": name} for name in names]})
+
+
+# --- after filing ------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    rows = case_rows(request.user, now=timezone.now())
+    return render(request, "portal/case_list.html", {"rows": rows})
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> ComplaintCase:
+    try:
+        return my_case_get(request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+CASE_FORMS: dict[str, type] = {
+    "evidence": EvidenceUploadForm,
+    "message": MessageForm,
+    "reference": ExternalReferenceForm,
+    "reject": RejectResponseForm,
+    "resolve": ResolveForm,
+}
+
+
+def _render_case(
+    request: HttpRequest, reference: str, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    try:
+        page = case_page(request.user, reference=reference, now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    case = page.row.case
+    document = integrations.document_render(
+        case=case, tier=case.tier, language=translation.get_language()
+    )
+    forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
+    forms.update(bound or {})
+    checklist = integrations.checklist_for_case(case, page.items)
+    context = {
+        "page": page,
+        "row": page.row,
+        "checklist": checklist,
+        "case": case,
+        "document": document,
+        "items": [{"item": i, **integrations.evidence_item_urls(i)} for i in page.items],
+        "forms": forms,
+        "is_open": case.status in OPEN_STATUSES,
+    }
+    return render(request, "portal/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_case(request, reference)
+
+
+def _case_action(
+    request: HttpRequest,
+    reference: str,
+    name: str,
+    act: Callable[[ComplaintCase, dict[str, Any]], None],
+    done: str,
+) -> HttpResponse:
+    """Run one case action from a posted form; on bad input re-show the page, input kept."""
+    case = _case_or_404(request, reference)
+    form = CASE_FORMS[name](request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, str(error))
+            messages.error(request, _domain_message(exc))
+        else:
+            if _wants_json(request):
+                return JsonResponse({"errors": []})
+            messages.success(request, done)
+            return redirect("portal:case_detail", reference=case.reference)
+    if _wants_json(request):
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"errors": errors}, status=400)
+    return _render_case(request, reference, bound={name: form}, status=400)
+
+
+@login_required
+@require_POST
+def case_add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        bundle = case.evidence_bundle
+        for upload in data["files"]:
+            integrations.evidence_add(
+                bundle=bundle,
+                actor=request.user,
+                file=upload,
+                kind=data["kind"],
+                occurred_at=data.get("occurred_at"),
+            )
+
+    return _case_action(request, reference, "evidence", act, _("Evidence added and sealed."))
+
+
+@login_required
+@require_POST
+def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        integrations.case_message(
+            case=case, actor=request.user, text=data["text"], now=timezone.now()
+        )
+
+    return _case_action(request, reference, "message", act, _("Message sent."))
+
+
+@login_required
+@require_POST
+def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        integrations.case_record_external_reference(
+            case=case, actor=request.user, reference=data["reference"], now=timezone.now()
+        )
+
+    return _case_action(request, reference, "reference", act, _("Reference number recorded."))
+
+
+@login_required
+@require_POST
+def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    try:
+        integrations.case_accept_response(case=case, actor=request.user, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, _domain_message(exc))
+    else:
+        messages.success(request, _("Response accepted. Mark the case resolved when it is."))
+    return redirect("portal:case_detail", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_reject_response(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        integrations.case_reject_response(
+            case=case, actor=request.user, reason=data["reason"], now=timezone.now()
+        )
+
+    return _case_action(
+        request, reference, "reject", act, _("Response rejected: the clock keeps running.")
+    )
+
+
+@login_required
+@require_POST
+def case_mark_resolved(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        case_resolve(case=case, outcome=data["outcome"], actor=request.user, note=data["note"])
+
+    return _case_action(request, reference, "resolve", act, _("The case is marked resolved."))
+
+
+@login_required
+def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_withdraw(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, _domain_message(exc))
+        else:
+            messages.success(request, _("The complaint is withdrawn."))
+        return redirect("portal:case_detail", reference=case.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/case_withdraw.html", {"case": case, "form": form}, status=status)
+
+
+@login_required
+def case_document(request: HttpRequest, reference: str) -> HttpResponse:
+    """The filing document of the current tier (or ``?tier=``), as a text file to keep."""
+    case = _case_or_404(request, reference)
+    tier = request.GET.get("tier") or case.tier
+    if tier not in Tier.values:
+        raise Http404
+    document = integrations.document_render(
+        case=case, tier=tier, language=translation.get_language()
+    )
+    if document is None:
+        raise Http404
+    response = HttpResponse(document.body, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response
+
+
+@login_required
+def case_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        page = case_page(request.user, reference=reference, now=timezone.now())
+    except NotFound as exc:
+        raise Http404 from exc
+    context = integrations.receipt_context(page.row.case, page.items)
+    context["last_event"] = page.events[0] if page.events else None
+    return render(request, "portal/case_receipt.html", context)
+
+
+@login_required
+def case_package(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    items = list(EvidenceItem.objects.filter(bundle__case=case).order_by("uploaded_at", "pk"))
+    filename, chunks = integrations.package_bytes(case, items)
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@login_required
+def evidence_download(request: HttpRequest, item_pk: int) -> FileResponse:
+    """One evidence file, to its owner only; images inline (thumbnails), the rest as downloads."""
+    item = (
+        EvidenceItem.objects.select_related("bundle")
+        .filter(pk=item_pk, bundle__owner=request.user)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    inline = request.GET.get("inline") == "1" and item.content_type in INLINE_TYPES
+    return FileResponse(
+        item.file.open("rb"),
+        as_attachment=not inline,
+        filename=item.original_name,
+        content_type=item.content_type if inline else "application/octet-stream",
+    )
+
+
+# --- profile -----------------------------------------------------------------------------
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    profile = Profile.objects.filter(user=request.user).first() or Profile(
+        user=request.user, preferred_language=translation.get_language()
+    )
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            language = form.cleaned_data["preferred_language"]
+            with translation.override(language):
+                messages.success(request, _("Profile saved."))
+            return language_apply(redirect("portal:profile"), language)
+        return render(request, "portal/profile.html", {"form": form}, status=400)
+    return render(request, "portal/profile.html", {"form": form})

@@ -1,0 +1,1 @@
+"""The complainants' portal: filing drafts, the adapters to other parts, page helpers."""
