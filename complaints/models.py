@@ -319,3 +319,13 @@ class CaseEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+# The REST API's tables (idempotency keys, webhooks) live with the API code.
+from complaints.api.models import (  # noqa: E402, F401
+    DeliveryStatus,
+    IdempotencyKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFanout,
+)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("complaints.api.urls")),
+    path("api/", include("complaints.api.docs_urls")),
     path("evidence/", include("evidence.urls")),
     path("", include("complaints.urls")),
 ]

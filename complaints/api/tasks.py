@@ -1,0 +1,10 @@
+"""Beat entry point for webhooks: thin, the work is in complaints.api.webhooks."""
+
+from celery import shared_task
+
+from . import webhooks
+
+
+@shared_task(name="api.webhooks_send_due")
+def webhooks_send_due() -> int:
+    return webhooks.webhooks_send_due()
