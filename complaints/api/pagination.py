@@ -13,3 +13,9 @@ class SequencePagination(CursorPagination):
     """A case's timeline reads oldest first, in the order the hash chain was built."""
 
     ordering = ("seq",)
+
+
+class UploadPagination(CursorPagination):
+    """Evidence reads in the order it was handed in."""
+
+    ordering = ("uploaded_at", "pk")

@@ -7,9 +7,10 @@ SPECTACULAR_SETTINGS are defined here in full and replace base.py's first sketch
 from config.env import env
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "complaints.api.schema.AutoSchema",

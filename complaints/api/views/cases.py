@@ -22,7 +22,7 @@ from escalation.ladder import Tier
 
 from .. import integrations, selectors
 from ..idempotency import idempotent
-from ..pagination import SequencePagination
+from ..pagination import SequencePagination, UploadPagination
 from ..serializers import CaseOutputSerializer, EvidenceItemOutputSerializer
 from .catalogue import OrderInputSerializer, order_create_from
 
@@ -159,6 +159,7 @@ class CaseEvidenceListCreateApi(generics.ListAPIView):
     """Evidence items of the case; upload adds and seals one (multipart ``kind`` + ``file``)."""
 
     serializer_class = EvidenceItemOutputSerializer
+    pagination_class = UploadPagination
     parser_classes = [MultiPartParser, FormParser]
     idempotent = True
 
