@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,7 +56,7 @@ def idempotent(*, request: Request, scope: str, perform: Callable[[], Response])
         return perform()
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(fields={HEADER: ["An Idempotency-Key has 1 to 255 characters."]})
+        raise InvalidInput(fields={HEADER: [_("An Idempotency-Key has 1 to 255 characters.")]})
     fingerprint = request_fingerprint(request)
     expired_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     IdempotencyKey.objects.filter(

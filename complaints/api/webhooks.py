@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.errors import InvalidInput
 from complaints.models import (
@@ -75,7 +76,7 @@ def webhook_endpoint_create(
 ) -> WebhookEndpoint:
     if (platform is None) == (consumer_group is None):
         raise InvalidInput(
-            fields={"platform": ["Give either a platform or a consumer group, not both."]}
+            fields={"platform": [_("Give either a platform or a consumer group, not both.")]}
         )
     endpoint = WebhookEndpoint(
         url=url.strip(),
