@@ -28,7 +28,10 @@ def test_a_retry_returns_the_first_answer_and_files_nothing_new(alice_api) -> No
 def test_same_key_with_a_different_body_is_refused(alice_api) -> None:  # type: ignore[no-untyped-def]
     alice_api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     other = alice_api.post(
-        "/api/v1/cases/", case_body(description="另一件事"), format="json", HTTP_IDEMPOTENCY_KEY="k-2"
+        "/api/v1/cases/",
+        case_body(description="另一件事"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
     )
 
     assert other.status_code == 422
@@ -37,8 +40,12 @@ def test_same_key_with_a_different_body_is_refused(alice_api) -> None:  # type: 
 
 
 def test_keys_belong_to_their_user(alice_api, mallory_api) -> None:  # type: ignore[no-untyped-def]
-    alice = alice_api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="same")
-    mallory = mallory_api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="same")
+    alice = alice_api.post(
+        "/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="same"
+    )
+    mallory = mallory_api.post(
+        "/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="same"
+    )
 
     assert alice.status_code == mallory.status_code == 201
     assert alice.json()["id"] != mallory.json()["id"]
