@@ -261,3 +261,11 @@ def webhooks_send_due(*, now: datetime | None = None, transport: Transport | Non
         if webhook_deliver(delivery_id=delivery_id, now=now, transport=transport) != "skipped":
             sent += 1
     return sent
+
+
+def webhook_deliveries_retry(*, deliveries: Any, now: datetime | None = None) -> int:
+    """Queue deliveries again (failed ones too), for staff after a receiver was fixed."""
+    now = now or timezone.now()
+    return deliveries.exclude(status=DeliveryStatus.DELIVERED).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=0
+    )
