@@ -238,6 +238,12 @@ def _sniff(head: bytes, name: str) -> str:
     return "text/plain"
 
 
+def _safe_name(name: str | None) -> str:
+    """The uploader's file name without control characters (kept for display only)."""
+    cleaned = "".join(ch for ch in (name or "") if ch.isprintable()).strip()
+    return (cleaned or "upload")[-255:]
+
+
 def evidence_add(
     *,
     case: ComplaintCase,
@@ -286,7 +292,7 @@ def evidence_add(
     item = EvidenceItem(
         bundle=bundle,
         kind=kind,
-        original_name=(file.name or "upload")[:255],
+        original_name=_safe_name(file.name),
         content_type=_sniff(head, file.name or ""),
         size=size,
         sha256=digest.hexdigest(),

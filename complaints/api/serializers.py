@@ -1,8 +1,10 @@
 """Output shapes shared by several endpoints; each view keeps its own Input/Output too."""
 
+import datetime
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -107,3 +109,42 @@ class EvidenceItemOutputSerializer(serializers.Serializer):
             "api:case-evidence-download",
             kwargs={"case_id": item.bundle.case_id, "item_id": item.pk},
         )
+
+
+# Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
+# from raising an overflow (a 500) on a lookup.
+MAX_ID = 2**63 - 1
+
+
+def IdField(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class MomentField(serializers.DateTimeField):
+    """A moment within the years a consumer complaint can concern (1970-2100)."""
+
+    default_error_messages = {
+        "out_of_range": _("Give a time between 1970 and 2100."),
+    }
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        try:
+            year = moment.astimezone(datetime.UTC).year
+        except (OverflowError, ValueError):
+            self.fail("out_of_range")
+        if not 1970 <= year <= 2100:
+            self.fail("out_of_range")
+        return moment
+
+
+def path_ids_bounded(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: integer path ids are 1..MAX_ID, as the URL
+    converters and the database accept them."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update({"minimum": 1, "maximum": MAX_ID})
+    return result

@@ -18,7 +18,7 @@ from complaints.models import ComplaintCase
 
 from .. import integrations, selectors
 from ..permissions import CanEscalate, CanTriage
-from ..serializers import CaseOutputSerializer
+from ..serializers import CaseOutputSerializer, IdField
 
 
 class CaseActionApi(APIView):
@@ -121,7 +121,7 @@ class CaseAssignApi(CaseActionApi):
     permission_classes = [CanTriage]
 
     class InputSerializer(serializers.Serializer):
-        assignee_id = serializers.IntegerField(min_value=1, allow_null=True)
+        assignee_id = IdField(allow_null=True)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:

@@ -23,7 +23,12 @@ from escalation.ladder import Tier
 from .. import integrations, selectors
 from ..idempotency import idempotent
 from ..pagination import SequencePagination, UploadPagination
-from ..serializers import CaseOutputSerializer, EvidenceItemOutputSerializer
+from ..serializers import (
+    CaseOutputSerializer,
+    EvidenceItemOutputSerializer,
+    IdField,
+    MomentField,
+)
 from .catalogue import OrderInputSerializer, order_create_from
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -65,13 +70,13 @@ class CaseListCreateApi(generics.ListAPIView):
     idempotent = True
 
     class InputSerializer(serializers.Serializer):
-        order_id = serializers.IntegerField(required=False, min_value=1)
+        order_id = IdField(required=False)
         order = OrderInputSerializer(required=False)
         problem_type = serializers.ChoiceField(choices=ProblemType.choices)
         description = serializers.CharField(max_length=10000)
         demand = DemandInputSerializer()
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-        harm_noticed_at = serializers.DateTimeField(required=False, allow_null=True)
+        harm_noticed_at = MomentField(required=False, allow_null=True)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if ("order_id" in attrs) == ("order" in attrs):
@@ -169,7 +174,7 @@ class CaseEvidenceListCreateApi(generics.ListAPIView):
         description = serializers.CharField(
             max_length=500, required=False, default="", allow_blank=True
         )
-        occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+        occurred_at = MomentField(required=False, allow_null=True)
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -221,7 +226,7 @@ class CaseEvidenceDownloadApi(APIView):
     """The file exactly as uploaded."""
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, case_id: int, item_id: int) -> FileResponse:
         case = selectors.case_get_for_api(request.user, pk=case_id)

@@ -15,7 +15,7 @@ from complaints.errors import InvalidInput
 from complaints.models import Platform
 
 from .. import selectors
-from ..serializers import OrderOutputSerializer, PlatformOutputSerializer
+from ..serializers import IdField, MomentField, OrderOutputSerializer, PlatformOutputSerializer
 
 
 class PlatformFilter(django_filters.FilterSet):
@@ -50,13 +50,13 @@ class PlatformDetailApi(generics.RetrieveAPIView):
 class OrderInputSerializer(serializers.Serializer):
     """An order as the complainant saw it; the platform by id or by name."""
 
-    platform_id = serializers.IntegerField(required=False, min_value=1)
+    platform_id = IdField(required=False)
     platform_name = serializers.CharField(required=False, max_length=120)
     order_number = serializers.CharField(max_length=64)
     product_name = serializers.CharField(max_length=200)
     product_kind = serializers.ChoiceField(choices=ProductKind.choices, default=ProductKind.OTHER)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    paid_at = serializers.DateTimeField(required=False, allow_null=True)
+    paid_at = MomentField(required=False, allow_null=True)
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, default=PaymentMethod.OTHER
     )

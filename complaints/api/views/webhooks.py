@@ -12,6 +12,7 @@ from complaints.models import Platform
 
 from .. import selectors, webhooks
 from ..permissions import CanManageWebhooks
+from ..serializers import IdField
 
 
 class WebhookEndpointOutputSerializer(serializers.Serializer):
@@ -32,8 +33,8 @@ class WebhookEndpointListCreateApi(generics.ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
-        platform_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-        consumer_group_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        platform_id = IdField(required=False, allow_null=True)
+        consumer_group_id = IdField(required=False, allow_null=True)
         description = serializers.CharField(
             max_length=200, required=False, default="", allow_blank=True
         )
