@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -117,13 +117,19 @@ class CaseExternalReferenceApi(CaseActionApi):
 
 
 class CaseAssignApi(CaseActionApi):
+    """Give the case to a staff member (``assignee_id``), or take it back (null)."""
+
     complainant_only = False
     permission_classes = [CanTriage]
 
     class InputSerializer(serializers.Serializer):
         assignee_id = IdField(allow_null=True)
 
-    @_action_schema(InputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CaseOutputSerializer},
+        examples=[OpenApiExample("Assign", request_only=True, value={"assignee_id": 1})],
+    )
     def post(self, request: Request, case_id: int) -> Response:
         return super().post(request, case_id)
 

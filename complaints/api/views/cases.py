@@ -6,7 +6,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -92,6 +92,36 @@ class CaseListCreateApi(generics.ListAPIView):
         request=InputSerializer,
         responses={201: CaseOutputSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "A lost order, with the order given inline",
+                request_only=True,
+                value={
+                    "problem_type": "lost_order_unsynced",
+                    "description": "付款成功,但订单一直显示待付款,充值未到账。",
+                    "demand": {"kind": "refund", "text": "24 小时内原路退款", "within_hours": 24},
+                    "urgency": "normal",
+                    "order": {
+                        "platform_name": "星辰卡盟",
+                        "order_number": "20240521001",
+                        "product_name": "王者荣耀 点券 600",
+                        "product_kind": "top_up",
+                        "amount": "60.00",
+                        "payment_method": "alipay",
+                    },
+                },
+            ),
+            OpenApiExample(
+                "An invalid card key, for an order filed before",
+                request_only=True,
+                value={
+                    "problem_type": "invalid_card_key",
+                    "description": "卡密激活时提示已被使用。",
+                    "demand": {"kind": "reissue", "within_hours": 24},
+                    "order_id": 1,
+                },
+            ),
+        ],
     )
     def post(self, request: Request) -> Response:
         return idempotent(request=request, scope="case_create", perform=lambda: self._file(request))

@@ -4,7 +4,7 @@ from typing import Any
 import django_filters
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,7 +98,25 @@ class OrderListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.order_list_for_user(self.request.user)
 
-    @extend_schema(request=OrderInputSerializer, responses={201: OrderOutputSerializer})
+    @extend_schema(
+        request=OrderInputSerializer,
+        responses={201: OrderOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "An SVIP membership bought on a known platform",
+                request_only=True,
+                value={
+                    "platform_id": 1,
+                    "order_number": "20240521002",
+                    "product_name": "腾讯视频 SVIP 月卡",
+                    "product_kind": "membership",
+                    "amount": "30.00",
+                    "payment_method": "wechat_pay",
+                    "paid_at": "2024-05-21T10:15:00+08:00",
+                },
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = OrderInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,7 +45,17 @@ class WebhookEndpointListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.webhook_endpoint_list(self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CreatedSerializer},
+        examples=[
+            OpenApiExample(
+                "A platform's endpoint",
+                request_only=True,
+                value={"url": "https://hooks.example.cn/kamen", "platform_id": 1},
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
