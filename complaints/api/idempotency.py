@@ -8,7 +8,7 @@ first failed, its key row is rolled back with everything else and the retry runs
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -92,3 +92,11 @@ def _replay(*, request: Request, key: str, scope: str, fingerprint: str) -> Resp
         status=record.response_status,
         headers={"Idempotent-Replayed": "true"},
     )
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    """Forget keys older than IDEMPOTENCY_KEY_TTL_HOURS; a retry after that is a new request."""
+    now = now or timezone.now()
+    expired_before = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=expired_before).delete()
+    return deleted

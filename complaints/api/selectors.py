@@ -50,6 +50,7 @@ def case_list_for_api(user: Any, *, now: datetime | None = None) -> QuerySet[Com
     now = now or timezone.now()
     return (
         case_list_for_user(user)
+        .select_related("order__merchant")
         .annotate(is_overdue=overdue_stage(now))
         .prefetch_related(
             Prefetch(

@@ -128,8 +128,11 @@ def _endpoints_for(event: CaseEvent, endpoints: list[WebhookEndpoint]) -> list[W
     return [
         e
         for e in endpoints
-        if (e.platform_id is not None and e.platform_id == case.order.platform_id)
-        or (e.consumer_group_id is not None and e.consumer_group_id in group_ids)
+        if e.created_at <= event.created_at  # a new endpoint gets no history
+        and (
+            (e.platform_id is not None and e.platform_id == case.order.platform_id)
+            or (e.consumer_group_id is not None and e.consumer_group_id in group_ids)
+        )
     ]
 
 
@@ -137,6 +140,8 @@ def webhooks_fan_out(*, now: datetime | None = None) -> int:
     """Turn recent, not yet fanned-out events into deliveries; returns how many were made."""
     now = now or timezone.now()
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not endpoints:
+        return 0
     since = now - timedelta(hours=settings.WEBHOOK_FANOUT_LOOKBACK_HOURS)
     events = (
         CaseEvent.objects.filter(created_at__gte=since, webhook_fanout__isnull=True)

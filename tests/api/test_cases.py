@@ -203,3 +203,29 @@ def test_an_order_with_a_float_like_or_negative_amount_is_refused(alice_api) -> 
     assert response.status_code == 400
     assert "amount" in response.json()["error"]["fields"]
     assert Order.objects.count() == 0
+
+
+def test_the_case_list_costs_the_same_queries_for_3_or_9_cases(
+    alice_api, complainant, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from complaints.models import Merchant
+
+    platform = PlatformFactory()
+    merchant = Merchant.objects.create(platform=platform, name="某商家")
+
+    def file(n: int) -> None:
+        for _ in range(n):
+            case_filed(
+                complainant=complainant,
+                order=OrderFactory(owner=complainant, platform=platform, merchant=merchant),
+            )
+
+    file(3)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as three:
+        assert len(alice_api.get("/api/v1/cases/").json()["results"]) == 3
+    file(6)
+    with django_assert_num_queries(len(three)):
+        assert len(alice_api.get("/api/v1/cases/").json()["results"]) == 9

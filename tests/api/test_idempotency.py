@@ -1,12 +1,15 @@
 """Idempotency-Key on filing and on evidence upload."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
+from complaints.api.idempotency import idempotency_keys_purge
 from complaints.models import ComplaintCase, IdempotencyKey, Order
 from evidence.models import EvidenceItem
 from tests.api.test_cases import case_body
@@ -117,3 +120,12 @@ def test_concurrent_retries_create_one_case(postgres, complainant) -> None:  # t
     # each racer got the case, or was told the first is still in flight; none made another
     assert all(status in {201, 409} for status, _ in results), results
     assert {cid for status, cid in results if status == 201} == {case_id}
+
+
+@override_settings(IDEMPOTENCY_KEY_TTL_HOURS=24)
+def test_keys_are_forgotten_after_their_time(alice_api) -> None:  # type: ignore[no-untyped-def]
+    alice_api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    created = IdempotencyKey.objects.get().created_at
+
+    assert idempotency_keys_purge(now=created + timedelta(hours=24)) == 0
+    assert idempotency_keys_purge(now=created + timedelta(hours=24, seconds=1)) == 1

@@ -229,3 +229,30 @@ def test_delivery_log_in_admin(endpoint, platform, complainant) -> None:  # type
     assert "https://hooks.example.cn/kamen" in html
     assert 'field-last_status_code">500<' in html
     assert f"{case.pk}#1 filed" in html
+
+
+def test_an_endpoint_registered_later_gets_no_history(platform, supervisor, complainant) -> None:  # type: ignore[no-untyped-def]
+    filed_at = timezone.now() - timedelta(hours=1)
+    case_filed(
+        complainant=complainant,
+        order=OrderFactory(owner=complainant, platform=platform),
+        now=filed_at,
+    )
+    webhooks.webhook_endpoint_create(
+        actor=supervisor, url="https://late.example.cn/", platform=platform
+    )
+
+    webhooks.webhooks_send_due(transport=Receiver())
+
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_the_beat_runs_the_webhook_and_purge_tasks() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= scheduled
+    assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= set(app.tasks)

@@ -1,8 +1,10 @@
-"""The beat entry that fans out and sends webhooks every minute; editable in admin."""
+"""Beat entries of the API: send due webhooks every minute, forget old idempotency keys
+hourly; editable in admin."""
 
 from django.db import migrations
 
 TASK_NAME = "api: send due webhooks"
+PURGE_NAME = "api: forget old idempotency keys"
 
 
 def forwards(apps, schema_editor):
@@ -13,10 +15,17 @@ def forwards(apps, schema_editor):
         name=TASK_NAME,
         defaults={"task": "api.webhooks_send_due", "interval": every_minute},
     )
+    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
+    PeriodicTask.objects.get_or_create(
+        name=PURGE_NAME,
+        defaults={"task": "api.idempotency_keys_purge", "interval": every_hour},
+    )
 
 
 def backwards(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name__in=[TASK_NAME, PURGE_NAME]
+    ).delete()
 
 
 class Migration(migrations.Migration):
