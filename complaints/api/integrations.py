@@ -190,6 +190,30 @@ def case_escalate_by_staff(
     return case
 
 
+def case_message(
+    *, case: ComplaintCase, actor: Any, text: str, now: datetime | None = None
+) -> ComplaintCase:
+    """A message from the complainant; it answers a request for evidence, if one is open."""
+    contract = _contract("complaints.services", "case_message")
+    if contract is not None:
+        contract(case=case, actor=actor, text=text, now=now)
+        return case
+    now = _now(now)
+    text = text.strip()
+    if not text:
+        raise InvalidInput(fields={"text": [_("Write a message.")]})
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition(_("The case has ended."))
+    with transaction.atomic():
+        event_append(
+            case=case, kind=EventKind.MESSAGE, actor=actor, payload={"text": text}, now=now
+        )
+        if case.status == CaseStatus.AWAITING_COMPLAINANT:
+            case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=now)
+            TierStage.objects.filter(case=case, closed_at__isnull=True).update(paused_at=None)
+    return case
+
+
 # --- documents (escalation, issue 3) ------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ case_actions = {
     "reject-response": actions.CaseRejectResponseApi,
     "resolve": actions.CaseResolveApi,
     "external-reference": actions.CaseExternalReferenceApi,
+    "message": actions.CaseMessageApi,
     "assign": actions.CaseAssignApi,
     "record-response": actions.CaseRecordResponseApi,
     "request-evidence": actions.CaseRequestEvidenceApi,

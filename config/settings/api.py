@@ -39,11 +39,21 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "卡盟投诉 API",
-    "DESCRIPTION": (
-        "Complaints about 卡盟 orders and their escalation. Errors always have the shape "
-        '{"error": {"code", "message", "fields"}}; messages follow Accept-Language '
-        "(zh-hans by default, en)."
-    ),
+    "DESCRIPTION": """Complaints about 卡盟 orders and their escalation up the ladder.
+
+* **Auth**: `POST /api/v1/auth/token/` with username and password returns `{"token": ...}`;
+  send it as `Authorization: Token ...`. The portal's own pages use the session.
+* **Errors** always look like `{"error": {"code", "message", "fields"}}`; messages follow
+  `Accept-Language` (zh-hans by default, en).
+* **Lists** are cursor-paginated (`next` / `previous` links, `page_size` up to 100).
+* **Retries**: send an `Idempotency-Key` header when filing a case or uploading evidence;
+  a retry with the same key returns the first answer, the same key with another body
+  gets 422.
+* **Webhooks**: each delivery is a POST of one case event as JSON, with
+  `X-Kamen-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + raw body>` under the
+  endpoint's secret. Recompute it, compare in constant time, refuse timestamps older than
+  5 minutes. Answer 2xx; anything else is retried with doubling delays.
+""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

@@ -48,6 +48,7 @@ POLICY = {
     "api:case-reject-response": COMPLAINANT_ACTION,
     "api:case-resolve": COMPLAINANT_ACTION,
     "api:case-external-reference": COMPLAINANT_ACTION,
+    "api:case-message": COMPLAINANT_ACTION,
     "api:case-assign": TRIAGE,
     "api:case-record-response": TRIAGE,
     "api:case-request-evidence": TRIAGE,

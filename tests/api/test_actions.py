@@ -125,3 +125,18 @@ def test_staff_permission_not_staff_flag_decides(alice_case) -> None:  # type: i
     )
     plain_staff = type(plain_staff).objects.get(pk=plain_staff.pk)  # drop the perm cache
     assert act(client_for(plain_staff), alice_case, "escalate").status_code == 200
+
+
+def test_a_message_answers_a_request_for_evidence_and_restarts_the_clock(
+    alice_api, tina_api, alice_case
+) -> None:  # type: ignore[no-untyped-def]
+    act(tina_api, alice_case, "request-evidence", {"message": "请补充支付凭证"})
+    assert alice_case.stages.get().paused_at is not None
+
+    response = act(alice_api, alice_case, "message", {"text": "已上传支付宝账单截图"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "in_progress"
+    assert response.json()["stage"]["paused_at"] is None
+    assert EventKind.MESSAGE in kinds(alice_case)
+    assert act(alice_api, alice_case, "message", {"text": "  "}).status_code == 400

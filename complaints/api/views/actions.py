@@ -116,6 +116,20 @@ class CaseExternalReferenceApi(CaseActionApi):
         )
 
 
+class CaseMessageApi(CaseActionApi):
+    """Write to the case; answers a request for evidence and restarts its clocks."""
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=10000)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        integrations.case_message(case=case, actor=actor, text=data["text"])
+
+
 class CaseAssignApi(CaseActionApi):
     """Give the case to a staff member (``assignee_id``), or take it back (null)."""
 
