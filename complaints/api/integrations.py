@@ -46,12 +46,16 @@ def _now(now: datetime | None) -> datetime:
 
 
 def stage_current(case: ComplaintCase) -> TierStage | None:
-    """The case's open stage, or its last one once the case has ended."""
-    contract = _contract("escalation.selectors", "stage_current")
-    if contract is not None:
-        return contract(case)
+    """The case's open stage, or its last one once the case has ended.
+
+    Lists prefetch the stages (``api_stages``); those are used as they are, so a page of
+    cases costs no query per case.
+    """
     stages = getattr(case, "api_stages", None)
     if stages is None:
+        contract = _contract("escalation.selectors", "stage_current")
+        if contract is not None:
+            return contract(case)
         stages = list(case.stages.order_by("opened_at", "pk"))
     open_stages = [s for s in stages if s.closed_at is None]
     if open_stages:
