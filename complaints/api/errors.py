@@ -7,7 +7,7 @@ rendered in the language LocaleMiddleware picked from Accept-Language.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -60,23 +60,18 @@ def error_body(code: str, message: Any, fields: dict[str, Any] | None = None) ->
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, errors.DomainError):
-        code = DOMAIN_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
-        for cls, mapped in DOMAIN_STATUS.items():
-            if isinstance(exc, cls):
-                code = mapped
-                break
-        return Response(
-            error_body(exc.code, exc.message, _fields(exc.fields)),
-            status=code,
+        http_status = next(
+            (code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)),
+            status.HTTP_400_BAD_REQUEST,
         )
+        return Response(error_body(exc.code, exc.message, _fields(exc.fields)), status=http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    assert isinstance(exc, exceptions.APIException)  # noqa: S101 (drf handled it)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response  # not ours to shape: Django turns it into a 500
     if isinstance(exc, exceptions.ValidationError):
         body = error_body(
             "invalid", errors.InvalidInput.default_message, _flatten_detail(exc.detail)
@@ -90,3 +85,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body = error_body(codes if isinstance(codes, str) else exc.default_code, detail)
     response.data = body
     return response
+
+
+def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/v1/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", errors.NotFound.default_message), status=404)

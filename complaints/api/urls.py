@@ -1,7 +1,8 @@
 """REST API v1 routes."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from .errors import not_found_view
 from .views import actions, auth, cases, catalogue, webhooks
 
 app_name = "api"
@@ -58,4 +59,5 @@ urlpatterns = [
         webhooks.WebhookEndpointListCreateApi.as_view(),
         name="webhook-list",
     ),
+    re_path(r"^.*$", not_found_view, name="not-found"),  # keep last
 ]

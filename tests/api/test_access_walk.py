@@ -54,6 +54,7 @@ POLICY = {
     "api:case-request-evidence": TRIAGE,
     "api:case-escalate": ESCALATE,
     "api:webhook-list": WEBHOOKS,
+    "api:not-found": PUBLIC,
 }
 ADMIN_PUBLIC = {"admin:login"}
 

@@ -143,3 +143,10 @@ def test_password_guessing_on_the_token_endpoint_is_throttled(tight_rates, compl
     ]
 
     assert statuses == [400, 400, 429]
+
+
+def test_unknown_api_paths_answer_in_the_error_shape(anon_api) -> None:  # type: ignore[no-untyped-def]
+    response = anon_api.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert error_of(response) == {"code": "not_found", "message": "Not found.", "fields": {}}
