@@ -7,6 +7,7 @@ first failed, its key row is rolled back with everything else and the retry runs
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -24,7 +25,8 @@ from complaints.models import IdempotencyKey
 from .errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 255
+KEY_REGEX = r"[!-~]{1,255}"  # visible ASCII: a UUID, a hash, a client's own counter
+KEY_PATTERN = re.compile(KEY_REGEX)
 
 
 def request_fingerprint(request: Request) -> str:
@@ -54,9 +56,10 @@ def idempotent(*, request: Request, scope: str, perform: Callable[[], Response])
     key = request.headers.get(HEADER)
     if key is None:
         return perform()
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(fields={HEADER: [_("An Idempotency-Key has 1 to 255 characters.")]})
+    if not KEY_PATTERN.fullmatch(key):
+        raise InvalidInput(
+            fields={HEADER: [_("An Idempotency-Key has 1 to 255 visible ASCII characters.")]}
+        )
     fingerprint = request_fingerprint(request)
     expired_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     IdempotencyKey.objects.filter(

@@ -129,3 +129,14 @@ def test_keys_are_forgotten_after_their_time(alice_api) -> None:  # type: ignore
 
     assert idempotency_keys_purge(now=created + timedelta(hours=24)) == 0
     assert idempotency_keys_purge(now=created + timedelta(hours=24, seconds=1)) == 1
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 256, "钥匙"])
+def test_malformed_keys_are_refused(alice_api, key) -> None:  # type: ignore[no-untyped-def]
+    response = alice_api.post(
+        "/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["error"]["fields"]
+    assert not ComplaintCase.objects.exists()

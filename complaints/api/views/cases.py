@@ -21,7 +21,7 @@ from complaints.models import CaseEvent, ComplaintCase
 from escalation.ladder import Tier
 
 from .. import integrations, selectors
-from ..idempotency import idempotent
+from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
 from ..serializers import (
     CaseOutputSerializer,
@@ -36,6 +36,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
+    pattern=f"^{KEY_REGEX}$",
     description="A retry with the same key returns the first answer and creates nothing.",
 )
 
