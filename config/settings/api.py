@@ -27,6 +27,9 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="600/min"),
         "token": env("API_THROTTLE_TOKEN", default="10/min"),
     },
+    # Behind N reverse proxies, the client's IP for anonymous throttling is taken from
+    # X-Forwarded-For (set API_NUM_PROXIES=1 behind one nginx); unset: REMOTE_ADDR.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
     "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
