@@ -189,67 +189,69 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, 24 * 3600))
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed delivery is left alone before another sweep may try it again."""
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3 + 30)
+
+
 def webhook_deliver(
     *, delivery_id: int, now: datetime | None = None, transport: Transport | None = None
 ) -> str:
-    """Send one pending delivery; the row is locked so two workers cannot both send it.
+    """Send one due delivery: claim it, POST it outside any transaction, record the result.
 
-    A 2xx answer delivers it; anything else schedules the next attempt with backoff until
-    WEBHOOK_MAX_ATTEMPTS, when it is marked failed (and stays in the log for staff).
+    The claim (attempt count up, next attempt pushed past a lease) is committed before the
+    request, so a second sweep skips it and no row lock is held while a slow receiver
+    answers. A worker that dies mid-send leaves a claim that expires, and the delivery is
+    sent again: at least once, so receivers dedupe by ``X-Kamen-Delivery``. A 2xx answer
+    delivers it; anything else schedules the next attempt with backoff until
+    WEBHOOK_MAX_ATTEMPTS, when it is marked failed and stays in the admin log.
     """
     now = now or timezone.now()
     transport = transport or requests_transport
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
             .select_related("endpoint")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
             .first()
         )
         if delivery is None:
             return "skipped"
-        body = delivery.body.encode()
-        timestamp = int(now.timestamp())
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: webhook_sign(
-                secret=delivery.endpoint.secret, timestamp=timestamp, body=body
-            ),
-            EVENT_HEADER: json.loads(delivery.body).get("type", ""),
-            DELIVERY_HEADER: str(delivery.pk),
-        }
-        delivery.attempts += 1
-        error = ""
-        status_code = None
-        try:
-            status_code = transport(
-                delivery.endpoint.url, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS
-            )
-        except Exception as exc:  # any failure of the receiver means: retry later
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        delivery.last_status_code = status_code
-        delivery.last_error = error
-        if status_code is not None and 200 <= status_code < 300:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            delivery.next_attempt_at = None
-        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-            logger.warning("webhook delivery %s failed for good", delivery.pk)
-        else:
-            delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-        delivery.save(
-            update_fields=[
-                "attempts",
-                "status",
-                "last_status_code",
-                "last_error",
-                "delivered_at",
-                "next_attempt_at",
-            ]
+        attempt = delivery.attempts + 1
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempt, next_attempt_at=now + claim_lease()
         )
-    return delivery.status
+
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        SIGNATURE_HEADER: webhook_sign(
+            secret=delivery.endpoint.secret, timestamp=int(now.timestamp()), body=body
+        ),
+        EVENT_HEADER: json.loads(delivery.body).get("type", ""),
+        DELIVERY_HEADER: str(delivery.pk),
+    }
+    error = ""
+    status_code = None
+    try:
+        status_code = transport(
+            delivery.endpoint.url, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+    except Exception as exc:  # any failure of the receiver means: retry later
+        error = f"{type(exc).__name__}: {exc}"[:500]
+
+    outcome: dict[str, Any] = {"last_status_code": status_code, "last_error": error}
+    if status_code is not None and 200 <= status_code < 300:
+        outcome.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
+        outcome.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+        logger.warning("webhook delivery %s failed for good", delivery.pk)
+    else:
+        outcome.update(next_attempt_at=now + retry_delay(attempt))
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, attempts=attempt, status=DeliveryStatus.PENDING
+    ).update(**outcome)
+    return str(outcome.get("status", DeliveryStatus.PENDING))
 
 
 def webhooks_send_due(*, now: datetime | None = None, transport: Transport | None = None) -> int:

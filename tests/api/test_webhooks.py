@@ -256,3 +256,25 @@ def test_the_beat_runs_the_webhook_and_purge_tasks() -> None:
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= scheduled
     assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= set(app.tasks)
+
+
+def test_a_delivery_in_flight_is_not_sent_again_by_a_second_sweep(
+    endpoint, platform, complainant
+) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    case_filed(
+        complainant=complainant, order=OrderFactory(owner=complainant, platform=platform), now=now
+    )
+    inner_sent: list[int] = []
+
+    def slow_receiver(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        # while this receiver thinks, another worker sweeps
+        inner_sent.append(webhooks.webhooks_send_due(now=now, transport=Receiver()))
+        return 200
+
+    webhooks.webhooks_send_due(now=now, transport=slow_receiver)
+
+    assert inner_sent == [0]
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 1
