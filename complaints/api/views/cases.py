@@ -1,7 +1,6 @@
 from typing import Any
 
 import django_filters
-from django.db import transaction
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -14,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import services
 from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
 from escalation.ladder import Tier
 
 from .. import integrations, selectors
+from .. import services as api_services
 from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
 from ..serializers import (
@@ -29,7 +28,7 @@ from ..serializers import (
     IdField,
     MomentField,
 )
-from .catalogue import OrderInputSerializer, order_create_from
+from .catalogue import OrderInputSerializer
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
@@ -130,31 +129,7 @@ class CaseListCreateApi(generics.ListAPIView):
     def _file(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        demand = values["demand"]
-        with transaction.atomic():
-            if "order" in values:
-                order = order_create_from(owner=request.user, data=values["order"])
-            else:
-                order = (
-                    selectors.order_list_for_user(request.user)
-                    .filter(pk=values["order_id"])
-                    .first()
-                )
-                if order is None:
-                    raise InvalidInput(fields={"order_id": [_("No such order of yours.")]})
-            case = services.case_file(
-                complainant=request.user,
-                order=order,
-                problem_type=values["problem_type"],
-                description=values["description"],
-                demand_kind=demand["kind"],
-                demand_text=demand.get("text", ""),
-                demand_amount=demand.get("amount"),
-                demand_within_hours=demand.get("within_hours", 24),
-                urgency=values["urgency"],
-                harm_noticed_at=values.get("harm_noticed_at"),
-            )
+        case = api_services.case_file_with_order(complainant=request.user, **data.validated_data)
         case = selectors.case_get_for_api(request.user, pk=case.pk)
         return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 

@@ -2,19 +2,16 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from complaints import services
 from complaints.choices import PaymentMethod, ProductKind
-from complaints.errors import InvalidInput
 from complaints.models import Platform
 
 from .. import selectors
+from .. import services as api_services
 from ..serializers import IdField, MomentField, OrderOutputSerializer, PlatformOutputSerializer
 
 
@@ -76,20 +73,6 @@ class OrderInputSerializer(serializers.Serializer):
         return attrs
 
 
-def order_create_from(*, owner: Any, data: dict[str, Any]) -> Any:
-    """Resolve the platform (by id, else by name) and create the order through the service."""
-    data = dict(data)
-    platform_id = data.pop("platform_id", None)
-    platform_name = data.pop("platform_name", "")
-    if platform_id:
-        platform = Platform.objects.filter(pk=platform_id).first()
-        if platform is None:
-            raise InvalidInput(fields={"platform_id": [_("Unknown platform.")]})
-    else:
-        platform = services.platform_get_or_create(name=platform_name)
-    return services.order_create(owner=owner, platform=platform, **data)
-
-
 class OrderListCreateApi(generics.ListAPIView):
     """The complainant's own orders."""
 
@@ -120,8 +103,7 @@ class OrderListCreateApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = OrderInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            order = order_create_from(owner=request.user, data=data.validated_data)
+        order = api_services.order_create_for(owner=request.user, **data.validated_data)
         return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
