@@ -26,6 +26,7 @@ REST_FRAMEWORK = {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
         "token": env("API_THROTTLE_TOKEN", default="10/min"),
+        "filing": env("API_THROTTLE_FILING", default="30/day"),
     },
     # Behind N reverse proxies, the client's IP for anonymous throttling is taken from
     # X-Forwarded-For (set API_NUM_PROXIES=1 behind one nginx); unset: REMOTE_ADDR.

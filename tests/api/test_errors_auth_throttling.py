@@ -106,7 +106,9 @@ def test_session_auth_needs_csrf_for_writes(complainant) -> None:  # type: ignor
 @pytest.fixture
 def tight_rates(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "2/min", "token": "2/min"}
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"user": "3/min", "anon": "2/min", "token": "2/min", "filing": "2/day"},
     )
 
 
@@ -150,3 +152,20 @@ def test_unknown_api_paths_answer_in_the_error_shape(anon_api) -> None:  # type:
 
     assert response.status_code == 404
     assert error_of(response) == {"code": "not_found", "message": "Not found.", "fields": {}}
+
+
+def test_filing_has_its_own_daily_cap_and_reading_is_not_counted(monkeypatch, complainant) -> None:  # type: ignore[no-untyped-def]
+    from tests.api.test_cases import case_body
+
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"user": "100/min", "anon": "100/min", "filing": "2/day"},
+    )
+    alice = client_for(complainant)
+    reads = [alice.get("/api/v1/cases/").status_code for _ in range(3)]
+    filed = [alice.post("/api/v1/cases/", case_body(), format="json").status_code for _ in range(3)]
+
+    assert reads == [200, 200, 200]
+    assert filed == [201, 201, 429]
+    assert alice.get("/api/v1/cases/").status_code == 200

@@ -81,7 +81,7 @@ def no_throttling(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(
         SimpleRateThrottle,
         "THROTTLE_RATES",
-        {"user": "100000/min", "anon": "100000/min", "token": "100000/min"},
+        {scope: "100000/min" for scope in ("user", "anon", "token", "filing")},
     )
 
 

@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
@@ -28,6 +29,7 @@ from ..serializers import (
     IdField,
     MomentField,
 )
+from ..throttling import FilingRateThrottle
 from .catalogue import OrderInputSerializer
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -68,6 +70,7 @@ class CaseListCreateApi(generics.ListAPIView):
     serializer_class = CaseOutputSerializer
     filterset_class = CaseFilter
     idempotent = True
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, FilingRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         order_id = IdField(required=False)
