@@ -187,6 +187,9 @@ def test_platform_search_and_orders(alice_api, mallory_api, complainant, outside
     PlatformFactory(name="月光发卡网")
     found = alice_api.get("/api/v1/platforms/?search=星辰").json()["results"]
     assert [p["name"] for p in found] == ["星辰卡盟"]
+    detail = alice_api.get(f"/api/v1/platforms/{found[0]['id']}/")
+    assert detail.json()["name"] == "星辰卡盟"
+    assert alice_api.get("/api/v1/platforms/987654/").status_code == 404
 
     created = alice_api.post("/api/v1/orders/", NEW_ORDER, format="json")
     assert created.status_code == 201, created.json()
