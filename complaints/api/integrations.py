@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from complaints import services as complaint_services
 from complaints.choices import OPEN_STATUSES, CaseStatus, EventKind
-from complaints.errors import InvalidInput, InvalidTransition
+from complaints.errors import ImmutableRecord, InvalidInput, InvalidTransition, NotFound
 from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 from complaints.transitions import case_transition
@@ -274,7 +274,7 @@ def _safe_name(name: str | None) -> str:
 
 def evidence_add(
     *,
-    case: ComplaintCase,
+    bundle: Any,
     actor: Any,
     file: Any,
     kind: str,
@@ -282,13 +282,8 @@ def evidence_add(
     description: str = "",
     now: datetime | None = None,
 ) -> Any:
-    """Add a file to the case's evidence; on a filed case it is sealed at once."""
-    from evidence.models import EvidenceBundle, EvidenceItem, EvidenceKind
-    from evidence.services import evidence_added_payload
-
-    bundle = EvidenceBundle.objects.filter(case=case).first()
-    if bundle is None:
-        raise InvalidInput(fields={"case": [_("The case has no evidence bundle.")]})
+    """Add a file to a bundle; a bundle of a filed case gets the item sealed at once, in the
+    case's timeline, while a draft bundle keeps it unsealed until filing."""
     contract = _contract("evidence.services", "evidence_add")
     if contract is not None:
         return contract(
@@ -300,10 +295,14 @@ def evidence_add(
             description=description,
             now=now,
         )
+    from evidence.models import EvidenceItem, EvidenceKind
+    from evidence.services import evidence_added_payload
+
     now = _now(now)
+    case = bundle.case
     if kind not in EvidenceKind.values:
         raise InvalidInput(fields={"kind": [_("Unknown kind of evidence.")]})
-    if case.status not in OPEN_STATUSES:
+    if case is not None and case.status not in OPEN_STATUSES:
         raise InvalidTransition(_("The case has ended; evidence can no longer be added."))
     size = file.size
     if not size:
@@ -328,19 +327,67 @@ def evidence_add(
         occurred_at=occurred_at,
         uploaded_at=now,
         uploaded_by=actor,
-        sealed_at=now,
+        sealed_at=now if case is not None else None,
     )
     with transaction.atomic():
         item.file.save(item.sha256, file, save=False)
         item.save()
-        event_append(
-            case=case,
-            kind=EventKind.EVIDENCE_ADDED,
-            actor=actor,
-            payload=evidence_added_payload(item),
-            now=now,
-        )
+        if case is not None:
+            event_append(
+                case=case,
+                kind=EventKind.EVIDENCE_ADDED,
+                actor=actor,
+                payload=evidence_added_payload(item),
+                now=now,
+            )
     return item
+
+
+def case_bundle(case: ComplaintCase) -> Any:
+    from evidence.models import EvidenceBundle
+
+    bundle = EvidenceBundle.objects.filter(case=case).select_related("case").first()
+    if bundle is None:
+        raise InvalidInput(fields={"case": [_("The case has no evidence bundle.")]})
+    return bundle
+
+
+def draft_bundle_list_for_user(user: Any) -> Any:
+    """The user's bundles not yet attached to a case (drafts of complaints)."""
+    from evidence.models import EvidenceBundle
+
+    if not user.is_authenticated:
+        return EvidenceBundle.objects.none()
+    return EvidenceBundle.objects.filter(owner=user, case__isnull=True)
+
+
+def draft_bundle_get_for_user(user: Any, *, bundle_pk: int) -> Any:
+    """The user's own draft bundle, or NotFound (also for others' and attached ones)."""
+    bundle = draft_bundle_list_for_user(user).filter(pk=bundle_pk).first()
+    if bundle is None:
+        raise NotFound()
+    return bundle
+
+
+def draft_bundle_create(*, owner: Any, now: datetime | None = None) -> Any:
+    from evidence.services import bundle_create
+
+    return bundle_create(owner=owner, now=_now(now))
+
+
+def evidence_discard_draft_item(*, item: Any, actor: Any) -> None:
+    """Remove an unsealed item from a draft; sealed evidence is never removed."""
+    contract = _contract("evidence.services", "evidence_discard_draft_item")
+    if contract is not None:
+        contract(item=item, actor=actor)
+        return
+    if item.sealed_at is not None:
+        raise ImmutableRecord()
+    name = item.file.name
+    storage = item.file.storage
+    with transaction.atomic():
+        item.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def package_stream(case: ComplaintCase) -> Iterable[bytes]:

@@ -11,6 +11,7 @@ from complaints import services
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase, Order, Platform
 
+from . import integrations
 from .selectors import order_list_for_user
 
 
@@ -33,6 +34,7 @@ def case_file_with_order(
     order_id: int | None = None,
     order: dict[str, Any] | None = None,
     demand: dict[str, Any],
+    bundle_id: int | None = None,
     now: datetime | None = None,
     **case_fields: Any,
 ) -> ComplaintCase:
@@ -47,9 +49,13 @@ def case_file_with_order(
             the_order = order_list_for_user(complainant).filter(pk=order_id).first()
             if the_order is None:
                 raise InvalidInput(fields={"order_id": [_("No such order of yours.")]})
+        bundle = None
+        if bundle_id is not None:
+            bundle = integrations.draft_bundle_get_for_user(complainant, bundle_pk=bundle_id)
         return services.case_file(
             complainant=complainant,
             order=the_order,
+            bundle=bundle,
             demand_kind=demand["kind"],
             demand_text=demand.get("text", ""),
             demand_amount=demand.get("amount"),

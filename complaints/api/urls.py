@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from .errors import not_found_view
-from .views import actions, auth, cases, catalogue, webhooks
+from .views import actions, auth, bundles, cases, catalogue, webhooks
 
 app_name = "api"
 
@@ -54,6 +54,18 @@ urlpatterns = [
         path(f"cases/<int:case_id>/{slug}/", view.as_view(), name=f"case-{slug}")
         for slug, view in case_actions.items()
     ],
+    path("bundles/", bundles.BundleListCreateApi.as_view(), name="bundle-list"),
+    path("bundles/<int:bundle_id>/", bundles.BundleDetailApi.as_view(), name="bundle-detail"),
+    path(
+        "bundles/<int:bundle_id>/items/",
+        bundles.BundleItemCreateApi.as_view(),
+        name="bundle-items",
+    ),
+    path(
+        "bundles/<int:bundle_id>/items/<int:item_id>/",
+        bundles.BundleItemDetailApi.as_view(),
+        name="bundle-item-detail",
+    ),
     path(
         "webhooks/",
         webhooks.WebhookEndpointListCreateApi.as_view(),

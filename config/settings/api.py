@@ -65,6 +65,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceKindEnum": "evidence.models.EvidenceKind",
+        "DemandKindEnum": "complaints.choices.DemandKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints.api.serializers.path_ids_bounded",

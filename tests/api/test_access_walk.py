@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in user; nothing private in it
-OWN_ORDER = "own_order"  # the order's owner only (staff included: orders are private)
+OWNER_ONLY = "owner_only"  # its owner only; staff too get 404 (orders, draft evidence)
 CASE_READ = "case_read"  # the complainant, and staff who may view cases; writes: + triagers
 COMPLAINANT_ACTION = "complainant_action"  # the complainant only
 TRIAGE = "triage"  # staff with complaints.triage_case
@@ -34,7 +34,7 @@ POLICY = {
     "api:platform-list": SIGNED_IN,
     "api:platform-detail": SIGNED_IN,
     "api:order-list": SIGNED_IN,
-    "api:order-detail": OWN_ORDER,
+    "api:order-detail": OWNER_ONLY,
     "api:case-list": SIGNED_IN,
     "api:case-detail": CASE_READ,
     "api:case-events": CASE_READ,
@@ -54,6 +54,10 @@ POLICY = {
     "api:case-request-evidence": TRIAGE,
     "api:case-escalate": ESCALATE,
     "api:webhook-list": WEBHOOKS,
+    "api:bundle-list": SIGNED_IN,
+    "api:bundle-detail": OWNER_ONLY,
+    "api:bundle-items": OWNER_ONLY,
+    "api:bundle-item-detail": OWNER_ONLY,
     "api:not-found": PUBLIC,
 }
 ADMIN_PUBLIC = {"admin:login"}
@@ -104,6 +108,7 @@ def caller(user) -> APIClient:  # type: ignore[no-untyped-def]
     return client
 
 
+METHODS = ("get", "post", "delete")
 DENIED = {401, 403, 404}
 NOT_ALLOWED = {405}
 
@@ -135,7 +140,14 @@ def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
         "app_label": "complaints",
         "url": "complaints/complaintcase/",
     }
-    secrets = [case.reference, order.order_number]
+    draft = alice.post("/api/v1/bundles/", {}, format="json").json()
+    draft_item = alice.post(
+        f"/api/v1/bundles/{draft['id']}/items/",
+        {"kind": "chat_log", "file": SimpleUploadedFile("chat.txt", b"draft")},
+        format="multipart",
+    ).json()
+    values["bundle_id"] = draft["id"]
+    secrets = [case.reference, order.order_number, draft_item["sha256"]]
     # A fresh session per request: walking admin:logout must not sign the walker out.
     callers = {"stranger": None, "mallory": outsider, "tina": triager}
     problems: list[str] = []
@@ -155,8 +167,10 @@ def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
     # Alice goes last: her actions (withdraw, resolve) change the case.
     for route, name, _callback in routes():
         policy = policy_of(name)
-        url = fill(route, values)
-        for method in ("get", "post"):
+        url = fill(
+            route, {**values, "item_id": draft_item["id"]} if "bundles/" in route else values
+        )
+        for method in METHODS:
             for who, user in callers.items():
                 response = getattr(caller(user), method)(url, {}, format="json")
                 walked += 1
@@ -168,7 +182,7 @@ def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
                     check(who, method, url, status, body, "denied")
                 elif policy == SIGNED_IN:
                     check(who, method, url, status, body, "allowed")
-                elif policy == OWN_ORDER or (
+                elif policy == OWNER_ONLY or (
                     policy in {CASE_READ, COMPLAINANT_ACTION} and who == "mallory"
                 ):
                     check(who, method, url, status, body, "404")
@@ -182,10 +196,10 @@ def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
                     continue  # staff; what admin shows is admin's own permission system
                 else:  # complainant actions for staff, staff actions for complainants, ...
                     check(who, method, url, status, body, "denied")
-        for method in ("get", "post"):
+        for method in METHODS:
             response = getattr(caller(complainant), method)(url, {}, format="json")
             walked += 1
-            if policy in {SIGNED_IN, OWN_ORDER, CASE_READ, COMPLAINANT_ACTION}:
+            if policy in {SIGNED_IN, OWNER_ONLY, CASE_READ, COMPLAINANT_ACTION}:
                 check("alice", method, url, response.status_code, b"", "allowed")
             elif policy in {TRIAGE, ESCALATE, WEBHOOKS, ADMIN}:
                 check("alice", method, url, response.status_code, b"", "denied")

@@ -109,13 +109,25 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "assignee_id": [supervisor.pk],
     }
 
-    def fresh_cases() -> list[int]:
-        """Each operation gets cases of its own, so what one operation did to a case
-        (withdrawn it, say) cannot keep the next from ever succeeding. One of them waits
-        for the complainant's verdict on a response, so accepting can succeed."""
+    def fresh_ids() -> dict[str, list[int]]:
+        """Each operation gets cases and a draft of its own, so what one operation did
+        (withdrawn a case, discarded a draft file) cannot keep the next from ever
+        succeeding. One case waits for the complainant's verdict on a response, so
+        accepting can succeed."""
         own = [case_filed(complainant=supervisor, order=order) for _ in range(3)]
         integrations.case_record_response(case=own[2], actor=supervisor, source="respondent")
-        return [cases[0].pk, cases[3].pk] + [c.pk for c in own]
+        draft = integrations.draft_bundle_create(owner=supervisor)
+        draft_item = integrations.evidence_add(
+            bundle=draft,
+            actor=supervisor,
+            file=SimpleUploadedFile("draft.txt", b"draft evidence"),
+            kind="other",
+        )
+        return {
+            "case_id": [cases[0].pk, cases[3].pk] + [c.pk for c in own],
+            "bundle_id": [draft.pk],
+            "draft_item_id": [draft_item.pk],
+        }
 
     # Bodies that pass the rules a JSON schema cannot say (one of two fields, real ids,
     # a real password); drawn for about three examples in four.
@@ -144,13 +156,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
 
     with wsgi_in_test_transaction() as app:
         schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
-        _fuzz_every_operation(
-            schema, real_ids, cases, good_bodies, headers, capsys, rng, fresh_cases
-        )
+        _fuzz_every_operation(schema, real_ids, cases, good_bodies, headers, capsys, rng, fresh_ids)
 
 
 def _fuzz_every_operation(  # type: ignore[no-untyped-def]
-    schema, real_ids, cases, good_bodies, headers, capsys, rng, fresh_cases
+    schema, real_ids, cases, good_bodies, headers, capsys, rng, fresh_ids
 ) -> None:
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
     failures: list[str] = []
@@ -172,8 +182,11 @@ def _fuzz_every_operation(  # type: ignore[no-untyped-def]
                 for name in case.path_parameters or {}:
                     if name in real_ids:
                         case.path_parameters[name] = rng.choice(real_ids[name])
-                if "item_id" in (case.path_parameters or {}):
-                    case.path_parameters["case_id"] = cases[0].pk  # the item's own case
+                params = case.path_parameters or {}
+                if "item_id" in params and "bundle_id" in params:
+                    params["item_id"] = real_ids["draft_item_id"][0]
+                elif "item_id" in params:
+                    params["case_id"] = cases[0].pk  # the item's own case
                 if label in good_bodies:
                     case.body = good_bodies[label]()
                 elif isinstance(case.body, dict):
@@ -190,7 +203,7 @@ def _fuzz_every_operation(  # type: ignore[no-untyped-def]
 
     for result in schema.get_all_operations():
         operation = result.ok()
-        real_ids["case_id"] = fresh_cases()
+        real_ids.update(fresh_ids())
         fuzz(operation, f"{operation.method.upper()} {operation.path}")
 
     lines = [f"{label:62} {dict(sorted(c.items()))}" for label, c in sorted(statuses.items())]

@@ -75,6 +75,10 @@ class CaseListCreateApi(generics.ListAPIView):
     class InputSerializer(serializers.Serializer):
         order_id = IdField(required=False)
         order = OrderInputSerializer(required=False)
+        bundle_id = IdField(
+            required=False,
+            help_text="A draft evidence bundle of yours; filing attaches and seals it.",
+        )
         problem_type = serializers.ChoiceField(choices=ProblemType.choices)
         description = serializers.CharField(max_length=10000)
         demand = DemandInputSerializer()
@@ -221,7 +225,7 @@ class CaseEvidenceListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         item = integrations.evidence_add(
-            case=case,
+            bundle=integrations.case_bundle(case),
             actor=request.user,
             file=values["file"],
             kind=values["kind"],
