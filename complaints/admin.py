@@ -200,3 +200,6 @@ class ReferenceCounterAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+from .api import admin as _api_admin  # noqa: E402, F401  (webhook endpoints and delivery log)

@@ -397,3 +397,13 @@ class FilingDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} · {self.step}"
+
+
+# The REST API's tables (idempotency keys, webhooks) live with the API code.
+from complaints.api.models import (  # noqa: E402, F401
+    DeliveryStatus,
+    IdempotencyKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFanout,
+)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("complaints.api.urls")),
+    path("api/", include("complaints.api.docs_urls")),
     path("evidence/", include("evidence.urls")),
     path("", include("complaints.urls")),
 ]

@@ -1,5 +1,89 @@
-"""The REST API: authentication, throttling, webhooks.
+"""The REST API: authentication, throttling, pagination, schema, webhooks.
 
-Star-imported at the end of base.py; read values through ``env``."""
+Star-imported at the end of base.py; read values through ``env``. REST_FRAMEWORK and
+SPECTACULAR_SETTINGS are defined here in full and replace base.py's first sketch of them.
+"""
 
-from config.env import env  # noqa: F401
+from config.env import env
+
+REST_FRAMEWORK = {
+    # Token first: an unauthenticated call then gets 401 with WWW-Authenticate, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "complaints.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "complaints.api.pagination.CursorPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Per anonymous IP and per signed-in user; a login form gets its own, tighter scope.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+        "user": env("API_THROTTLE_USER", default="600/min"),
+        "token": env("API_THROTTLE_TOKEN", default="10/min"),
+        "filing": env("API_THROTTLE_FILING", default="30/day"),
+    },
+    # Behind N reverse proxies, the client's IP for anonymous throttling is taken from
+    # X-Forwarded-For (set API_NUM_PROXIES=1 behind one nginx); unset: REMOTE_ADDR.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "卡盟投诉 API",
+    "DESCRIPTION": """Complaints about 卡盟 orders and their escalation up the ladder.
+
+* **Auth**: `POST /api/v1/auth/token/` with username and password returns `{"token": ...}`;
+  send it as `Authorization: Token ...`. The portal's own pages use the session.
+* **Errors** always look like `{"error": {"code", "message", "fields"}}`; messages follow
+  `Accept-Language` (zh-hans by default, en).
+* **Lists** are cursor-paginated (`next` / `previous` links, `page_size` up to 100).
+* **Retries**: send an `Idempotency-Key` header when filing a case or uploading evidence;
+  a retry with the same key returns the first answer, the same key with another body
+  gets 422.
+* **Webhooks**: each delivery is a POST of one case event as JSON, with
+  `X-Kamen-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + raw body>` under the
+  endpoint's secret. Recompute it, compare in constant time, refuse timestamps older than
+  5 minutes. Answer 2xx; anything else is retried with doubling delays.
+""",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceKindEnum": "evidence.models.EvidenceKind",
+        "DemandKindEnum": "complaints.choices.DemandKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "complaints.api.serializers.path_ids_bounded",
+    ],
+}
+
+# Outgoing webhooks: attempts per delivery, and the first retry delay (doubling after).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Events older than this when first seen by the fan-out are not sent (a new endpoint does
+# not receive the whole history).
+WEBHOOK_FANOUT_LOOKBACK_HOURS = env.int("WEBHOOK_FANOUT_LOOKBACK_HOURS", default=24)
+
+# Idempotency keys are kept this long; a retry after that is a new request.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
+CELERY_IMPORTS = ["complaints.api.tasks"]

@@ -1,0 +1,90 @@
+"""Reads the API needs beyond complaints.selectors, each with its access rule."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from complaints.errors import NotFound
+from complaints.models import CaseEvent, ComplaintCase, Order, Platform, WebhookEndpoint
+from complaints.selectors import case_list_for_user
+from escalation.models import TierStage
+
+
+def platform_list(*, search: str = "") -> QuerySet[Platform]:
+    platforms = Platform.objects.all()
+    search = " ".join(search.split())
+    if search:
+        platforms = platforms.filter(Q(name__icontains=search) | Q(website__icontains=search))
+    return platforms
+
+
+def order_list_for_user(user: Any) -> QuerySet[Order]:
+    """Orders are the complainant's own, whoever else may see their cases."""
+    if not user.is_authenticated:
+        return Order.objects.none()
+    return Order.objects.filter(owner=user).select_related("platform", "merchant")
+
+
+def order_get_for_user(user: Any, *, pk: int) -> Order:
+    order = order_list_for_user(user).filter(pk=pk).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def overdue_stage(now: datetime) -> Exists:
+    return Exists(
+        TierStage.objects.filter(
+            case=OuterRef("pk"),
+            closed_at__isnull=True,
+            paused_at__isnull=True,
+            next_due_at__lte=now,
+        )
+    )
+
+
+def case_list_for_api(user: Any, *, now: datetime | None = None) -> QuerySet[ComplaintCase]:
+    """The user's visible cases with their stages and an ``is_overdue`` flag, N+1 free."""
+    now = now or timezone.now()
+    return (
+        case_list_for_user(user)
+        .select_related("order__merchant")
+        .annotate(is_overdue=overdue_stage(now))
+        .prefetch_related(
+            Prefetch(
+                "stages",
+                queryset=TierStage.objects.order_by("opened_at", "pk"),
+                to_attr="api_stages",
+            )
+        )
+    )
+
+
+def case_get_for_api(user: Any, *, pk: int) -> ComplaintCase:
+    case = case_list_for_api(user).filter(pk=pk).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_events(case: ComplaintCase) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor")
+
+
+def evidence_items_for_case(case: ComplaintCase) -> QuerySet[Any]:
+    from evidence.models import EvidenceItem
+
+    return EvidenceItem.objects.filter(bundle__case=case)
+
+
+def evidence_item_get(case: ComplaintCase, *, pk: int) -> Any:
+    item = evidence_items_for_case(case).filter(pk=pk).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def webhook_endpoint_list(user: Any) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.select_related("platform", "consumer_group")

@@ -1,0 +1,150 @@
+"""Output shapes shared by several endpoints; each view keeps its own Input/Output too."""
+
+import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints.models import ComplaintCase
+
+from .integrations import stage_current
+
+
+class PlatformOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    website = serializers.CharField()
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = PlatformOutputSerializer()
+    merchant = serializers.CharField(source="merchant.name", allow_null=True, default=None)
+    supplier_name = serializers.CharField()
+    order_number = serializers.CharField()
+    product_name = serializers.CharField()
+    product_kind = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    payment_method = serializers.CharField()
+    payment_reference = serializers.CharField()
+    status_seen = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class StageOutputSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    update_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    next_due_at = serializers.DateTimeField(allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    paused_at = serializers.DateTimeField(allow_null=True)
+    filed_at = serializers.DateTimeField(allow_null=True)
+    external_reference = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DemandOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="demand_kind")
+    text = serializers.CharField(source="demand_text")
+    amount = serializers.DecimalField(
+        source="demand_amount", max_digits=12, decimal_places=2, allow_null=True
+    )
+    within_hours = serializers.IntegerField(source="demand_within_hours")
+
+
+class CaseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    subject_line = serializers.CharField()
+    status = serializers.CharField()
+    tier = serializers.CharField()
+    urgency = serializers.CharField()
+    problem_type = serializers.CharField()
+    description = serializers.CharField()
+    demand = DemandOutputSerializer(source="*")
+    order = OrderOutputSerializer()
+    harm_noticed_at = serializers.DateTimeField()
+    resolution_outcome = serializers.CharField()
+    assigned = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_assigned(self, case: ComplaintCase) -> bool:
+        return case.assigned_to_id is not None
+
+    def get_overdue(self, case: ComplaintCase) -> bool:
+        return bool(getattr(case, "is_overdue", False))
+
+    @extend_schema_field(StageOutputSerializer(allow_null=True))
+    def get_stage(self, case: ComplaintCase) -> dict[str, Any] | None:
+        stage = stage_current(case)
+        return StageOutputSerializer(stage).data if stage is not None else None
+
+
+class EvidenceItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    description = serializers.CharField()
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    uploaded_at = serializers.DateTimeField()
+    sealed_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, item: Any) -> str:
+        return reverse(
+            "api:case-evidence-download",
+            kwargs={"case_id": item.bundle.case_id, "item_id": item.pk},
+        )
+
+
+# Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
+# from raising an overflow (a 500) on a lookup.
+MAX_ID = 2**63 - 1
+
+
+def IdField(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class MomentField(serializers.DateTimeField):
+    """A moment within the years a consumer complaint can concern (1970-2100)."""
+
+    default_error_messages = {
+        "out_of_range": _("Give a time between 1970 and 2100."),
+    }
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        try:
+            year = moment.astimezone(datetime.UTC).year
+        except (OverflowError, ValueError):
+            self.fail("out_of_range")
+        if not 1970 <= year <= 2100:
+            self.fail("out_of_range")
+        return moment
+
+
+def path_ids_bounded(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: integer path ids are 1..MAX_ID, as the URL
+    converters and the database accept them."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update({"minimum": 1, "maximum": MAX_ID})
+    return result

@@ -1,0 +1,122 @@
+"""Evidence upload, list and download; documents, package and receipt."""
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from complaints.choices import EventKind
+from evidence.models import EvidenceItem
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def upload(client, case, content=PNG, name="支付凭证.png", kind="payment_voucher", **extra):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/v1/cases/{case.pk}/evidence/",
+        {"kind": kind, "file": SimpleUploadedFile(name, content), **extra},
+        format="multipart",
+    )
+
+
+def test_upload_seals_the_item_and_records_its_hash_in_the_timeline(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    response = upload(alice_api, alice_case)
+
+    assert response.status_code == 201, response.json()
+    item = response.json()
+    assert item["sha256"] == hashlib.sha256(PNG).hexdigest()
+    assert item["size"] == len(PNG)
+    assert item["content_type"] == "image/png"
+    assert item["sealed_at"] is not None
+    event = alice_case.events.order_by("-seq").first()
+    assert event.kind == EventKind.EVIDENCE_ADDED
+    assert event.payload["sha256"] == item["sha256"]
+
+    listed = alice_api.get(f"/api/v1/cases/{alice_case.pk}/evidence/").json()["results"]
+    assert [i["id"] for i in listed] == [item["id"]]
+
+
+def test_download_returns_the_bytes_as_uploaded_and_only_to_those_who_may_see(
+    alice_api, mallory_api, tina_api, alice_case
+) -> None:  # type: ignore[no-untyped-def]
+    item = upload(alice_api, alice_case).json()
+    url = item["download_url"]
+
+    own = alice_api.get(url)
+    assert own.status_code == 200
+    assert b"".join(own.streaming_content) == PNG
+    assert own["X-Content-SHA256"] == item["sha256"]
+    assert mallory_api.get(url).status_code == 404
+    assert tina_api.get(url).status_code == 200
+
+
+def test_outsider_cannot_upload_to_or_list_someone_elses_case(mallory_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    assert upload(mallory_api, alice_case).status_code == 404
+    assert mallory_api.get(f"/api/v1/cases/{alice_case.pk}/evidence/").status_code == 404
+    assert EvidenceItem.objects.count() == 0
+
+
+def test_empty_file_or_unknown_kind_is_refused_and_stores_nothing(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    empty = upload(alice_api, alice_case, content=b"")
+    unknown = upload(alice_api, alice_case, kind="selfie")
+
+    assert empty.status_code == 400
+    assert "file" in empty.json()["error"]["fields"]
+    assert unknown.status_code == 400
+    assert "kind" in unknown.json()["error"]["fields"]
+    assert EvidenceItem.objects.count() == 0
+
+
+def test_no_upload_once_the_case_has_ended(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    alice_api.post(f"/api/v1/cases/{alice_case.pk}/withdraw/", {}, format="json")
+
+    response = upload(alice_api, alice_case)
+
+    assert response.status_code == 409
+    assert EvidenceItem.objects.count() == 0
+
+
+def test_package_is_a_zip_with_every_item_and_a_manifest(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    upload(alice_api, alice_case)
+    upload(
+        alice_api, alice_case, content=b"%PDF-1.4 statement", name="流水.pdf", kind="bank_statement"
+    )
+
+    response = alice_api.get(f"/api/v1/cases/{alice_case.pk}/package/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["case"] == alice_case.reference
+    assert {i["sha256"] for i in manifest["items"]} == {
+        hashlib.sha256(PNG).hexdigest(),
+        hashlib.sha256(b"%PDF-1.4 statement").hexdigest(),
+    }
+
+
+def test_receipt_names_the_timeline_head_and_item_hashes(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    item = upload(alice_api, alice_case).json()
+
+    receipt = alice_api.get(f"/api/v1/cases/{alice_case.pk}/receipt/").json()
+
+    head = alice_case.events.order_by("-seq").first()
+    assert receipt["reference"] == alice_case.reference
+    assert receipt["timeline_head"] == {"seq": head.seq, "hash": head.hash}
+    assert [i["sha256"] for i in receipt["items"]] == [item["sha256"]]
+
+
+def test_documents_render_the_platform_letter_in_the_asked_language(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
+    zh = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=zh-hans").json()
+    en = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=en").json()
+
+    assert [d["tier"] for d in zh["documents"]] == ["platform"]
+    assert alice_case.order.order_number in zh["documents"][0]["body"]
+    assert zh["documents"][0]["body"] != en["documents"][0]["body"]
+    bad = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=fr")
+    assert bad.status_code == 400
