@@ -29,3 +29,13 @@ def test_catalogue_is_translated_and_compiled(po_path: Path) -> None:
         if not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr
     ]
     assert stale == [], "run bin/messages to recompile"
+
+
+def test_a_message_reads_the_same_in_every_catalogue() -> None:
+    """Django uses the first catalogue that has a message, so two translations would make
+    the wording depend on app order."""
+    seen: dict[str, set[str]] = {}
+    for po_path in CATALOGUES:
+        for entry in polib.pofile(str(po_path)).translated_entries():
+            seen.setdefault(entry.msgid, set()).add(entry.msgstr)
+    assert {msgid: s for msgid, s in seen.items() if len(s) > 1} == {}
