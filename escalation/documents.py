@@ -54,7 +54,8 @@ def document_render(
             "stages": list(case.stages.order_by("opened_at")),
             "evidence": _evidence_items(case),
             "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,
-            "small_claims_suggested": case.order.amount > SMALL_CLAIMS_SUGGESTED_ABOVE,
+            "small_claims_suggested": Decimal(str(case.order.amount))
+            > SMALL_CLAIMS_SUGGESTED_ABOVE,
             "today": timezone.localdate(),
         }
         body = render_to_string(f"escalation/documents/{tier}.{language}.txt", context)
