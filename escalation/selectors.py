@@ -33,16 +33,14 @@ class LimitationStatus:
 
 def case_limitation(case: ComplaintCase, *, now: datetime) -> LimitationStatus:
     """The period runs from when the complainant learned of the harm and restarts at each
-    demand: filing the case, and every filing at a tier, interrupt it (art. 195).
+    recorded filing at a tier (a demand, art. 195).
 
-    Shown as guidance, not legal advice: a court decides what counted as a demand.
+    Shown as guidance, not legal advice: a court decides what counted as a demand, so
+    filings are "possible" interruptions and the warning is computed from the latest.
     """
     interruptions = sorted(
-        {case.created_at}
-        | set(
-            TierStage.objects.filter(case=case, filed_at__isnull=False).values_list(
-                "filed_at", flat=True
-            )
+        TierStage.objects.filter(case=case, filed_at__isnull=False).values_list(
+            "filed_at", flat=True
         )
     )
     interruptions = [at for at in interruptions if at >= case.harm_noticed_at and at <= now]
