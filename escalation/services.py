@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -22,6 +23,7 @@ from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.timeline import event_append, events_build_chain
 
+from .bulk import db_datetime, db_json, insert_rows
 from .deadlines import (
     DEFAULT_TERMS,
     PolicyTerms,
@@ -263,32 +265,94 @@ def _claim_cases(*, now: datetime, limit: int, column: str) -> list[int]:
     return list(cases.order_by(f"stages__{column}").values_list("pk", flat=True)[:limit])
 
 
-def _last_events(case_ids: Iterable[int]) -> dict[int, CaseEvent]:
+class _LastEvent(NamedTuple):
+    seq: int
+    hash: str
+
+
+def _last_events(case_ids: Iterable[int]) -> dict[int, Any]:
+    """The newest event of each case (its seq and hash), for chaining onto under the lock."""
     latest = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq").values("seq")
-    rows = CaseEvent.objects.filter(case_id__in=case_ids, seq=Subquery(latest[:1])).only(
+    rows = CaseEvent.objects.filter(case_id__in=case_ids, seq=Subquery(latest[:1])).values_list(
         "case_id", "seq", "hash"
     )
-    return {event.case_id: event for event in rows}
+    return {case_id: _LastEvent(seq, hash_) for case_id, seq, hash_ in rows}
 
 
 def _language() -> str:
     return settings.LANGUAGE_CODE
 
 
+OUTBOX_COLUMNS = (
+    "dedupe_key",
+    "case_id",
+    "to",
+    "subject",
+    "body",
+    "html",
+    "template",
+    "context",
+    "created_at",
+    "next_attempt_at",
+    "attempts",
+    "last_error",
+)
+EVENT_COLUMNS = (
+    "case_id",
+    "seq",
+    "kind",
+    "actor_id",
+    "created_at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+STAGE_COLUMNS = (
+    "case_id",
+    "tier",
+    "opened_at",
+    "first_response_due_at",
+    "update_due_at",
+    "resolution_due_at",
+    "next_due_at",
+    "warn_at",
+    "terms",
+    "update_anchor_at",
+    "external_reference",
+    "close_reason",
+)
+
+
 def _notification(
-    *, key: str, case: ComplaintCase, to: str, template: str, now: datetime, **context: Any
-) -> OutboxEmail | None:
+    *, key: str, case_id: int, to: str | None, template: str, now: Any, **context: Any
+) -> tuple[Any, ...] | None:
+    """An outbox row (in database form) rendered from the case when it is sent."""
     if not to:
         return None
-    return OutboxEmail(
-        dedupe_key=key,
-        case_id=case.pk,
-        to=[to],
-        template=template,
-        context={"case": case.pk, "language": _language(), **context},
-        created_at=now,
-        next_attempt_at=now,
-    )
+    ctx = db_json({"case": case_id, "language": _language(), **context})
+    return (key, case_id, db_json([to]), "", "", "", template, ctx, now, now, 0, "")
+
+
+def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            e.case_id,
+            e.seq,
+            e.kind,
+            e.actor_id,
+            db_datetime(e.created_at),
+            db_json(e.payload),
+            e.prev_hash,
+            e.hash,
+        )
+        for e in events
+    ]
+
+
+def _user_emails(user_ids: Iterable[int | None]) -> dict[int, str]:
+    User = get_user_model()
+    wanted = {pk for pk in user_ids if pk}
+    return dict(User.objects.filter(pk__in=wanted).values_list("pk", "email"))
 
 
 def _escalate_claimed(
@@ -307,97 +371,103 @@ def _escalate_claimed(
     stages_qs = TierStage.objects.filter(case_id__in=case_ids, closed_at__isnull=True)
     if due_only:
         stages_qs = stages_qs.filter(paused_at__isnull=True, next_due_at__lte=now)
-    stages = list(stages_qs.only("pk", "case_id", "tier", "next_due_at"))
+    stages = list(stages_qs.values_list("pk", "case_id", "tier"))
     if not stages:
         return 0, 0
     cases = {
         case.pk: case
-        for case in ComplaintCase.objects.filter(pk__in=[s.case_id for s in stages])
-        .select_related("complainant", "assigned_to")
-        .only(
-            "pk",
-            "reference",
-            "tier",
-            "urgency",
-            "status",
-            "needs_staff_attention",
-            "complainant__email",
-            "assigned_to__email",
-        )
+        for case in ComplaintCase.objects.filter(
+            pk__in=[case_id for _, case_id, _ in stages], status__in=OPEN_STATUSES
+        ).only("pk", "urgency", "complainant_id", "assigned_to_id")
     }
+    emails = _user_emails(
+        [c.complainant_id for c in cases.values()] + [c.assigned_to_id for c in cases.values()]
+    )
     last_events = _last_events(cases)
     reason = StageCloseReason.ESCALATED_BY_STAFF if actor else StageCloseReason.EXPIRED
     actor_obj = actor if getattr(actor, "pk", None) else None
-    deadlines_cache: dict[tuple[str, str], Any] = {}
+    at = db_datetime(now)
+    lead = warning_lead()
+    stage_values: dict[tuple[str, str], tuple[Any, ...]] = {}
     close_ids: list[int] = []
     flag_stage_ids: list[int] = []
     flag_case_ids: list[int] = []
     to_tier: dict[str, list[int]] = defaultdict(list)
-    new_stages: list[TierStage] = []
+    new_stages: list[tuple[Any, ...]] = []
     events: list[CaseEvent] = []
-    mails: list[OutboxEmail | None] = []
-    for stage in stages:
-        case = cases[stage.case_id]
-        if case.status not in OPEN_STATUSES:
+    mails: list[tuple[Any, ...] | None] = []
+    for stage_id, case_id, tier in stages:
+        case = cases.get(case_id)
+        if case is None:
             continue
-        nxt = tier_next(stage.tier)
+        nxt = tier_next(tier)
         if nxt is None:
-            flag_stage_ids.append(stage.pk)
-            flag_case_ids.append(case.pk)
+            flag_stage_ids.append(stage_id)
+            flag_case_ids.append(case_id)
             entry = {
                 "kind": EventKind.LADDER_EXHAUSTED,
                 "actor": actor_obj,
                 "now": now,
-                "payload": {"tier": stage.tier},
+                "payload": {"tier": tier},
             }
             mails.append(
                 _notification(
-                    key=f"ladder-end:{stage.pk}:complainant",
-                    case=case,
-                    to=case.complainant.email,
+                    key=f"ladder-end:{stage_id}:complainant",
+                    case_id=case_id,
+                    to=emails.get(case.complainant_id),
                     template="ladder_end",
-                    now=now,
+                    now=at,
                 )
             )
             if case.assigned_to_id:
                 mails.append(
                     _notification(
-                        key=f"ladder-end:{stage.pk}:staff",
-                        case=case,
-                        to=case.assigned_to.email,
+                        key=f"ladder-end:{stage_id}:staff",
+                        case_id=case_id,
+                        to=emails.get(case.assigned_to_id),
                         template="ladder_end_staff",
-                        now=now,
+                        now=at,
                     )
                 )
         else:
-            close_ids.append(stage.pk)
-            to_tier[nxt].append(case.pk)
+            close_ids.append(stage_id)
+            to_tier[nxt].append(case_id)
             key = (nxt, case.urgency)
-            terms = terms_by_key[key]
-            if key not in deadlines_cache:
-                deadlines_cache[key] = stage_deadlines(terms=terms, opened_at=now)
-            new_stages.append(
-                _stage_build(
-                    case_id=case.pk, tier=nxt, terms=terms, now=now, deadlines=deadlines_cache[key]
+            if key not in stage_values:
+                terms = terms_by_key[key]
+                d = stage_deadlines(terms=terms, opened_at=now)
+                warn_at = warn_at_for(d.next_due_at, now=now, lead=lead)
+                stage_values[key] = (
+                    str(nxt),
+                    at,
+                    db_datetime(d.first_response_due_at),
+                    db_datetime(d.update_due_at),
+                    db_datetime(d.resolution_due_at),
+                    db_datetime(d.next_due_at),
+                    db_datetime(warn_at),
+                    db_json(terms.as_json()),
+                    at,
+                    "",
+                    "",
                 )
-            )
+            new_stages.append((case_id, *stage_values[key]))
             entry = {
                 "kind": EventKind.ESCALATED,
                 "actor": actor_obj,
                 "now": now,
-                "payload": {"from_tier": stage.tier, "to_tier": str(nxt), "reason": str(reason)},
+                "payload": {"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
             }
             mails.append(
                 _notification(
-                    key=f"escalated:{case.pk}:{nxt}",
-                    case=case,
-                    to=case.complainant.email,
+                    key=f"escalated:{case_id}:{nxt}",
+                    case_id=case_id,
+                    to=emails.get(case.complainant_id),
                     template="escalated",
-                    now=now,
+                    now=at,
                     tier=str(nxt),
                 )
             )
-        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case.pk)))
+        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case_id)))
     if close_ids:
         closed = TierStage.objects.filter(pk__in=close_ids, closed_at__isnull=True).update(
             closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
@@ -406,16 +476,19 @@ def _escalate_claimed(
             raise ConcurrentChange()
         for tier, ids in to_tier.items():
             ComplaintCase.objects.filter(pk__in=ids).update(tier=tier, updated_at=now)
-        TierStage.objects.bulk_create(new_stages)
+        insert_rows(TierStage._meta.db_table, STAGE_COLUMNS, new_stages)
     if flag_stage_ids:
         TierStage.objects.filter(pk__in=flag_stage_ids).update(next_due_at=None, warn_at=None)
         ComplaintCase.objects.filter(pk__in=flag_case_ids).update(
             needs_staff_attention=True, updated_at=now
         )
-    CaseEvent.objects.bulk_create(events)
-    queued = [m for m in mails if m is not None]
-    if queued:
-        OutboxEmail.objects.bulk_create(queued, ignore_conflicts=True)
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(
+        OutboxEmail._meta.db_table,
+        OUTBOX_COLUMNS,
+        [m for m in mails if m is not None],
+        ignore_conflicts_on="dedupe_key",
+    )
     return len(close_ids), len(flag_stage_ids)
 
 
@@ -428,13 +501,18 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
             paused_at__isnull=True,
             warn_at__lte=now,
             next_due_at__gt=now,
-        ).select_related("case__complainant", "case__assigned_to")
+            case__status__in=OPEN_STATUSES,
+        ).select_related("case")
     )
     if not stages:
         return 0
+    emails = _user_emails(
+        [s.case.complainant_id for s in stages] + [s.case.assigned_to_id for s in stages]
+    )
     last_events = _last_events([s.case_id for s in stages])
+    at = db_datetime(now)
     events: list[CaseEvent] = []
-    mails: list[OutboxEmail | None] = []
+    mails: list[tuple[Any, ...] | None] = []
     for stage in stages:
         case = stage.case
         clocks = [
@@ -444,41 +522,30 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
         ]
         due = stage.next_due_at.isoformat()
         context = {"tier": stage.tier, "clocks": clocks, "due": due}
-        events.extend(
-            events_build_chain(
-                case=case,
-                entries=[
-                    {"kind": EventKind.DEADLINE_WARNING, "now": now, "payload": context},
-                ],
-                last=last_events.get(case.pk),
-            )
-        )
-        mails.append(
-            _notification(
-                key=f"warn:{stage.pk}:{due}:complainant",
-                case=case,
-                to=case.complainant.email,
-                template="deadline_warning",
-                now=now,
-                **context,
-            )
-        )
-        if case.assigned_to_id:
+        entry = {"kind": EventKind.DEADLINE_WARNING, "now": now, "payload": context}
+        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case.pk)))
+        for role, recipient, template in (
+            ("complainant", case.complainant_id, "deadline_warning"),
+            ("staff", case.assigned_to_id, "deadline_warning_staff"),
+        ):
             mails.append(
                 _notification(
-                    key=f"warn:{stage.pk}:{due}:staff",
-                    case=case,
-                    to=case.assigned_to.email,
-                    template="deadline_warning_staff",
-                    now=now,
+                    key=f"warn:{stage.pk}:{due}:{role}",
+                    case_id=case.pk,
+                    to=emails.get(recipient) if recipient else None,
+                    template=template,
+                    now=at,
                     **context,
                 )
             )
     TierStage.objects.filter(pk__in=[s.pk for s in stages]).update(warn_at=None)
-    CaseEvent.objects.bulk_create(events)
-    queued = [m for m in mails if m is not None]
-    if queued:
-        OutboxEmail.objects.bulk_create(queued, ignore_conflicts=True)
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(
+        OutboxEmail._meta.db_table,
+        OUTBOX_COLUMNS,
+        [m for m in mails if m is not None],
+        ignore_conflicts_on="dedupe_key",
+    )
     return len(stages)
 
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from complaints import services
 from complaints.choices import EventKind, Urgency
-from complaints.models import CaseEvent, ComplaintCase
+from complaints.models import ComplaintCase
 from complaints.timeline import chain_verify
 from escalation.ladder import Tier
 from escalation.models import OutboxEmail, TierStage
@@ -252,10 +252,16 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     """A worker dying mid-batch: the transaction rolls back whole, the next sweep redoes it."""
     case = case_filed(complainant=complainant, now=T0)
 
-    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise SystemExit("worker killed")
+    from escalation import services as escalation_services
 
-    monkeypatch.setattr(CaseEvent.objects, "bulk_create", die)
+    real_insert = escalation_services.insert_rows
+
+    def die_at_the_outbox(table, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if table == OutboxEmail._meta.db_table:
+            raise SystemExit("worker killed")  # stage, case and event already written
+        return real_insert(table, *args, **kwargs)
+
+    monkeypatch.setattr(escalation_services, "insert_rows", die_at_the_outbox)
     with pytest.raises(SystemExit):
         sweep_overdue(now=T0 + timedelta(hours=24))
     monkeypatch.undo()
@@ -263,4 +269,5 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     assert case.tier == Tier.PLATFORM
     assert TierStage.objects.filter(case=case).count() == 1
     assert not OutboxEmail.objects.exists()
+    assert not case.events.filter(kind=EventKind.ESCALATED).exists()
     assert sweep_overdue(now=T0 + timedelta(hours=24)).escalated == 1
