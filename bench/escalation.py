@@ -131,6 +131,40 @@ def seed(n: int, k: int, users: int) -> None:
         cur.execute("ANALYZE")
 
 
+def reset(n: int) -> bool:
+    """Undo a previous run's sweep instead of seeding again; False if there is nothing to undo."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM complaints_complaintcase")
+        if cur.fetchone()[0] != n:
+            return False
+        cur.execute("ALTER TABLE complaints_caseevent DISABLE TRIGGER USER")
+        cur.execute("DELETE FROM complaints_caseevent WHERE seq > 1")
+        cur.execute("ALTER TABLE complaints_caseevent ENABLE TRIGGER USER")
+        cur.execute("DELETE FROM escalation_tierstage WHERE tier <> 'platform'")
+        cur.execute(
+            "UPDATE escalation_tierstage SET closed_at = NULL, close_reason = '', "
+            "next_due_at = first_response_due_at WHERE closed_at IS NOT NULL"
+        )
+        cur.execute(
+            "UPDATE complaints_complaintcase SET tier = 'platform' WHERE tier <> 'platform'"
+        )
+        cur.execute("TRUNCATE escalation_outboxemail")
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    return True
+
+
+TIMINGS: list[tuple[float, str]] = []
+
+
+def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        TIMINGS.append((time.perf_counter() - started, sql[:80]))
+
+
 class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
@@ -142,7 +176,7 @@ class QueryCounter:
 
 def measured_sweep(now) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
     counter = QueryCounter()
-    with connection.execute_wrapper(counter):
+    with connection.execute_wrapper(counter), connection.execute_wrapper(timer):
         started = time.perf_counter()
         result = sweep_overdue(now=now)
         seconds = time.perf_counter() - started
@@ -154,12 +188,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--k", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="undo the last run instead of seeding again"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/escalation.py needs PostgreSQL: set DATABASE_URL")
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    seed(args.n, args.k, args.users)
+    if not (args.reuse and reset(args.n)):
+        seed(args.n, args.k, args.users)
     seed_seconds = time.perf_counter() - started
     now = parse_datetime(NOW)
     sweep_overdue(now=parse_datetime("2026-05-19T00:00:00+08:00"))  # warm-up: nothing due
@@ -170,6 +208,9 @@ def main() -> None:
         return
     escalated, seconds, queries = measured_sweep(now)
     k0_escalated, k0_seconds, k0_queries = measured_sweep(now)
+    if os.environ.get("BENCH_TIMINGS"):
+        for seconds_, sql in TIMINGS:
+            print(f"{seconds_:.3f} {sql}", file=sys.stderr)
     events = CaseEvent.objects.filter(kind="escalated").count()
     print(
         json.dumps(
