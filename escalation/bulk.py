@@ -7,6 +7,7 @@ PostgreSQL ``COPY`` does the same work several times faster. Callers hand over v
 database form (``db_datetime``, ``db_json``). Elsewhere (SQLite) a multi-row INSERT is used.
 """
 
+import functools
 import io
 import json
 from collections.abc import Sequence
@@ -31,6 +32,14 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_value(value: Any) -> str:
+    if type(value) is int:
+        return str(value)
+    return _copy_text(value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _copy_text(value: Any) -> str:
+    """Memoised: a sweep repeats the same instants, tiers and terms on every row."""
     if value is None:
         return "\\N"
     if isinstance(value, datetime):
