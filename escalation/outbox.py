@@ -59,10 +59,14 @@ def outbox_kick() -> None:
     """
 
     def kick() -> None:
+        from celery import current_app
+
         from .tasks import outbox_drain
 
         try:
-            outbox_drain.apply_async(retry=False)
+            # One attempt, no reconnection loop: a request must not hang on a dead broker.
+            with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+                outbox_drain.apply_async(retry=False, connection=conn)
         except Exception:  # the broker's errors vary by transport
             logger.warning("could not reach the broker; the outbox drains at the next sweep")
 
