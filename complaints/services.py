@@ -249,6 +249,12 @@ def case_withdraw(
 RESPONSE_SOURCES = ("staff", "respondent", "complainant")
 
 
+def _message(name: str) -> str:
+    from escalation import messages
+
+    return str(getattr(messages, name))
+
+
 def _open_statuses() -> frozenset[str]:
     from .choices import OPEN_STATUSES
 
@@ -279,7 +285,7 @@ def case_record_response(
 
     now = now or timezone.now()
     if source not in RESPONSE_SOURCES:
-        raise InvalidInput(fields={"source": ["Unknown source of the response."]})
+        raise InvalidInput(fields={"source": [_message("UNKNOWN_RESPONSE_SOURCE")]})
     if source == "complainant":
         _require_complainant(case, actor)
     with transaction.atomic():
@@ -340,7 +346,7 @@ def case_request_evidence(
 
     now = now or timezone.now()
     if not message.strip():
-        raise InvalidInput(fields={"message": ["Say what evidence is needed."]})
+        raise InvalidInput(fields={"message": [_message("EVIDENCE_REQUEST_EMPTY")]})
     with transaction.atomic():
         case_transition(
             case=case,
@@ -363,7 +369,7 @@ def case_message(
     now = now or timezone.now()
     _require_complainant(case, actor)
     if not text.strip():
-        raise InvalidInput(fields={"text": ["The message is empty."]})
+        raise InvalidInput(fields={"text": [_message("MESSAGE_EMPTY")]})
     if case.status not in _open_statuses():
         raise _invalid_transition()
     with transaction.atomic():
@@ -386,7 +392,7 @@ def case_record_external_reference(
     now = now or timezone.now()
     reference = reference.strip()
     if not reference:
-        raise InvalidInput(fields={"reference": ["Enter the complaint or ticket number."]})
+        raise InvalidInput(fields={"reference": [_message("REFERENCE_EMPTY")]})
     with transaction.atomic():
         stage = stage_record_filing(case=case, reference=reference, now=now)
         if stage is None:

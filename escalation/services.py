@@ -23,6 +23,7 @@ from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.timeline import event_append, events_build_chain
 
+from . import messages
 from .bulk import db_datetime, db_json, insert_rows
 from .deadlines import (
     DEFAULT_TERMS,
@@ -33,7 +34,7 @@ from .deadlines import (
     stage_deadlines,
     warn_at_for,
 )
-from .ladder import Tier, tier_next
+from .ladder import tier_next
 from .models import DeadlinePolicy, OutboxEmail, StageCloseReason, TierStage
 from .outbox import outbox_kick
 
@@ -651,7 +652,7 @@ def case_escalate(*, case: ComplaintCase, actor: Any, now: datetime) -> TierStag
     if case.status not in OPEN_STATUSES:
         raise InvalidTransition()
     if tier_next(case.tier) is None:
-        raise InvalidInput(fields={"tier": [str(Tier(case.tier).label)]})
+        raise InvalidInput(fields={"tier": [str(messages.LAST_TIER)]})
     stage = TierStage.objects.filter(case=case, closed_at__isnull=True).first()
     if stage is None or not stage_escalate(stage_id=stage.pk, now=now, actor=actor):
         raise ConcurrentChange()

@@ -91,3 +91,20 @@ def test_accepting_and_rejecting_a_response_is_the_complainants_alone(  # type: 
     assert case.status == CaseStatus.IN_PROGRESS
     with pytest.raises(InvalidTransition):
         services.case_accept_response(case=case, actor=complainant)
+
+
+def test_bad_input_is_refused_in_the_users_language_and_changes_nothing(  # type: ignore[no-untyped-def]
+    complainant, triager
+) -> None:
+    from django.utils import translation
+
+    from complaints.errors import InvalidInput
+
+    case = case_filed(complainant=complainant)
+    events = case.events.count()
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
+        services.case_request_evidence(case=case, actor=triager, message="  ")
+    assert refused.value.fields == {"message": ["请说明需要补充哪些证据。"]}
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and case.events.count() == events
+    assert stage_current(case).paused_at is None
