@@ -327,6 +327,8 @@ def case_reject_response(
     """The response does not meet the demand: back to in progress, the clocks run on."""
     now = now or timezone.now()
     _require_complainant(case, actor)
+    if case.status != CaseStatus.RESPONDED:
+        raise _invalid_transition()
     case_transition(
         case=case,
         to_status=CaseStatus.IN_PROGRESS,

@@ -51,8 +51,9 @@ def document_render(
             "merchant": case.order.merchant,
             "complainant": case.complainant,
             "complainant_name": case.complainant.get_full_name() or case.complainant.username,
-            "stages": list(case.stages.order_by("opened_at")),
-            "evidence": _evidence_items(case),
+            # A case being previewed before filing has no stages or sealed evidence yet.
+            "stages": list(case.stages.order_by("opened_at")) if case.pk else [],
+            "evidence": _evidence_items(case) if case.pk else [],
             "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,
             "small_claims_suggested": Decimal(str(case.order.amount))
             > SMALL_CLAIMS_SUGGESTED_ABOVE,

@@ -1,9 +1,10 @@
 """The one way the portal sends email: a row in the caller's transaction, sent later.
 
 ``outbox_email`` writes the row; it commits or rolls back with the change it reports, so
-a notification is never lost and never sent for a change that did not happen. A Celery
-task (kicked after commit, and run by every sweep) sends pending rows, each under its
-row lock, retrying with exponential backoff.
+a notification is never lost and never sent for a change that did not happen. After the
+commit the email is tried at once (``ESCALATION_OUTBOX_SEND_ON_COMMIT``); whatever is
+still pending is sent by a Celery task (kicked after commit, and run by every sweep),
+each row under its row lock, retrying with exponential backoff.
 """
 
 import hashlib
@@ -47,8 +48,19 @@ def outbox_email(
         },
     )
     if created:
-        outbox_kick()
+        transaction.on_commit(lambda: _send_after_commit(row.pk))
     return row
+
+
+def _send_after_commit(pk: int) -> None:
+    """Try the email at once; if that fails it stays queued for the task's retries."""
+    if settings.ESCALATION_OUTBOX_SEND_ON_COMMIT:
+        try:
+            if outbox_drain(pks=[pk]):
+                return
+        except Exception:  # a database hiccup here must not break the request
+            logger.warning("outbox: immediate send of %s failed; queued for retry", pk)
+    outbox_kick()
 
 
 def outbox_kick() -> None:
@@ -102,7 +114,9 @@ def _send(row: OutboxEmail) -> None:
     message.send()
 
 
-def outbox_drain(*, now: datetime | None = None, limit: int = 500) -> int:
+def outbox_drain(
+    *, now: datetime | None = None, limit: int = 500, pks: list[int] | None = None
+) -> int:
     """Send up to ``limit`` due emails; returns how many were sent.
 
     Each row is locked (skip locked), sent and marked sent in one transaction: two
@@ -116,6 +130,8 @@ def outbox_drain(*, now: datetime | None = None, limit: int = 500) -> int:
             rows = OutboxEmail.objects.filter(
                 sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now
             ).order_by("next_attempt_at", "pk")
+            if pks is not None:
+                rows = rows.filter(pk__in=pks)
             row = rows.select_for_update(skip_locked=True).first()
             if row is None:
                 break

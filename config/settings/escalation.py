@@ -17,3 +17,6 @@ ESCALATION_OUTBOX_BACKOFF_SECONDS = env.int("ESCALATION_OUTBOX_BACKOFF_SECONDS",
 ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS = env.int(
     "ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600
 )
+# Try a single email (a receipt, a confirmation) right after its transaction commits; the
+# task retries it if that fails. The sweep's bulk notifications always go to the task.
+ESCALATION_OUTBOX_SEND_ON_COMMIT = env.bool("ESCALATION_OUTBOX_SEND_ON_COMMIT", default=True)

@@ -131,3 +131,19 @@ def test_masking_keeps_the_order_number_and_ordinary_numbers() -> None:
     masked = mask_public(text, keep=["2024052100112345678"])
     assert "2024052100112345678" in masked and "139****1234" in masked
     assert "30.00 元" in masked and "2026-05-21 10:30" in masked
+
+
+def test_a_case_being_previewed_before_filing_renders(complainant) -> None:  # type: ignore[no-untyped-def]
+    from complaints.models import ComplaintCase
+
+    order = OrderFactory(owner=complainant, order_number="20240521001", paid_at=NOW)
+    draft = ComplaintCase(
+        complainant=complainant,
+        order=order,
+        problem_type=ProblemType.NETWORK_ERROR,
+        description="网络错误",
+        demand_kind=DemandKind.REFUND,
+        harm_noticed_at=NOW,
+    )
+    for tier in Tier:
+        assert "20240521001" in document_render(case=draft, tier=tier, language="zh-hans").body

@@ -114,7 +114,7 @@ def test_dry_run_lists_and_changes_nothing(complainant) -> None:  # type: ignore
     assert "1 would move" in out.getvalue()
     case.refresh_from_db()
     assert case.tier == Tier.PLATFORM and case.events.count() == events_before
-    assert not OutboxEmail.objects.exists()
+    assert not OutboxEmail.objects.filter(dedupe_key__startswith="escalated:").exists()
 
 
 def test_as_of_evaluates_the_deadlines_at_that_moment(complainant) -> None:  # type: ignore[no-untyped-def]
@@ -240,12 +240,14 @@ def test_broker_down_cases_still_escalate_and_no_email_is_lost_or_doubled(  # ty
     assert "could not reach the broker" in caplog.text
     case.refresh_from_db()
     assert case.tier == Tier.WATCHDOG
-    row = OutboxEmail.objects.get(case=case)
+    row = OutboxEmail.objects.get(case=case, dedupe_key__startswith="escalated:")
     assert row.sent_at is None  # committed with the escalation, waiting
     # The next sweep (beat or cron) drains it; a second drain finds nothing to send.
     assert outbox_drain(now=T0 + timedelta(hours=25)) == 1
     assert outbox_drain(now=T0 + timedelta(hours=26)) == 0
-    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert row.sent_at == T0 + timedelta(hours=25) and row.attempts == 1
+    assert len([m for m in mail.outbox if case.reference in m.subject and "升级" in m.subject]) == 1
 
 
 def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -268,6 +270,29 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     case.refresh_from_db()
     assert case.tier == Tier.PLATFORM
     assert TierStage.objects.filter(case=case).count() == 1
-    assert not OutboxEmail.objects.exists()
+    escalation_mail = OutboxEmail.objects.filter(case=case, dedupe_key__startswith="escalated:")
+    assert not escalation_mail.exists()
     assert not case.events.filter(kind=EventKind.ESCALATED).exists()
     assert sweep_overdue(now=T0 + timedelta(hours=24)).escalated == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_email_is_tried_right_after_commit_and_kept_if_it_fails(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.db import transaction
+
+    with transaction.atomic():
+        outbox_email(to="alice@example.com", subject="回执", body="b", dedupe_key="now-1")
+        assert mail.outbox == []  # nothing leaves before the commit
+    assert [m.subject for m in mail.outbox] == ["回执"]
+    assert OutboxEmail.objects.get(dedupe_key="now-1").sent_at is not None
+
+    settings.EMAIL_BACKEND = "tests.escalation.failing_email.EmailBackend"
+    with transaction.atomic():
+        outbox_email(to="alice@example.com", subject="x", body="b", dedupe_key="now-2")
+    row = OutboxEmail.objects.get(dedupe_key="now-2")
+    assert row.sent_at is None and row.attempts == 1  # waits for the task's retry
+
+    with transaction.atomic():
+        outbox_email(to="alice@example.com", subject="y", body="b", dedupe_key="now-3")
+        transaction.set_rollback(True)
+    assert not OutboxEmail.objects.filter(dedupe_key="now-3").exists()
