@@ -273,10 +273,14 @@ class _LastEvent(NamedTuple):
 
 def _last_events(case_ids: Iterable[int]) -> dict[int, Any]:
     """The newest event of each case (its seq and hash), for chaining onto under the lock."""
-    latest = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq").values("seq")
-    rows = CaseEvent.objects.filter(case_id__in=case_ids, seq=Subquery(latest[:1])).values_list(
-        "case_id", "seq", "hash"
-    )
+    events = CaseEvent.objects.filter(case_id__in=list(case_ids))
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (case, seq) unique index once per case.
+        rows = events.order_by("case_id", "-seq").distinct("case_id")
+    else:
+        latest = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+        rows = events.filter(seq=Subquery(latest.values("seq")[:1]))
+    rows = rows.values_list("case_id", "seq", "hash")
     return {case_id: _LastEvent(seq, hash_) for case_id, seq, hash_ in rows}
 
 
@@ -331,10 +335,27 @@ def _notification(
     if not to:
         return None
     ctx = db_json({"case": case_id, "language": _language(), **context})
-    return (key, case_id, db_json([to]), "", "", "", template, ctx, now, now, 0, "")
+    return (key, case_id, _json_list_of_one(to), "", "", "", template, ctx, now, now, 0, "")
+
+
+def _json_list_of_one(value: str) -> str:
+    return db_json([value])
+
+
+def _payload_json(payload: dict[str, Any], cache: dict[Any, str]) -> str:
+    """JSON of an event payload; escalations repeat a handful of payloads thousands of times."""
+    try:
+        key = tuple(payload.items())
+        hash(key)
+    except TypeError:
+        return db_json(payload)
+    if key not in cache:
+        cache[key] = db_json(payload)
+    return cache[key]
 
 
 def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
+    payloads: dict[Any, str] = {}
     return [
         (
             e.case_id,
@@ -342,7 +363,7 @@ def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
             e.kind,
             e.actor_id,
             db_datetime(e.created_at),
-            db_json(e.payload),
+            _payload_json(e.payload, payloads),
             e.prev_hash,
             e.hash,
         )
