@@ -393,13 +393,13 @@ def _escalate_claimed(
     stages_qs = TierStage.objects.filter(case_id__in=case_ids, closed_at__isnull=True)
     if due_only:
         stages_qs = stages_qs.filter(paused_at__isnull=True, next_due_at__lte=now)
-    stages = list(stages_qs.values_list("pk", "case_id", "tier"))
+    stages = list(stages_qs.values_list("pk", "case_id", "tier", "next_due_at"))
     if not stages:
         return 0, 0
     cases = {
         case.pk: case
         for case in ComplaintCase.objects.filter(
-            pk__in=[case_id for _, case_id, _ in stages], status__in=OPEN_STATUSES
+            pk__in=[row[1] for row in stages], status__in=OPEN_STATUSES
         ).only("pk", "urgency", "complainant_id", "assigned_to_id")
     }
     emails = _user_emails(
@@ -418,12 +418,13 @@ def _escalate_claimed(
     new_stages: list[tuple[Any, ...]] = []
     events: list[CaseEvent] = []
     mails: list[tuple[Any, ...] | None] = []
-    for stage_id, case_id, tier in stages:
+    for stage_id, case_id, tier, due_at in stages:
         case = cases.get(case_id)
         if case is None:
             continue
         nxt = tier_next(tier)
         if nxt is None:
+            check_in = (due_at or now).isoformat()  # each check-in reminds once
             flag_stage_ids.append(stage_id)
             flag_case_ids.append(case_id)
             entry = {
@@ -434,7 +435,7 @@ def _escalate_claimed(
             }
             mails.append(
                 _notification(
-                    key=f"ladder-end:{stage_id}:complainant",
+                    key=f"ladder-end:{stage_id}:{check_in}:complainant",
                     case_id=case_id,
                     to=emails.get(case.complainant_id),
                     template="ladder_end",
@@ -444,7 +445,7 @@ def _escalate_claimed(
             if case.assigned_to_id:
                 mails.append(
                     _notification(
-                        key=f"ladder-end:{stage_id}:staff",
+                        key=f"ladder-end:{stage_id}:{check_in}:staff",
                         case_id=case_id,
                         to=emails.get(case.assigned_to_id),
                         template="ladder_end_staff",

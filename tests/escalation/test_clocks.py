@@ -224,3 +224,20 @@ def test_staff_escalation_needs_the_permission(complainant, triager, supervisor)
     closed = case.stages.get(tier=Tier.PLATFORM)
     assert closed.close_reason == StageCloseReason.ESCALATED_BY_STAFF
     assert case.events.get(kind=EventKind.ESCALATED).actor == supervisor
+
+
+def test_at_the_last_tier_each_check_in_reminds_once(complainant) -> None:  # type: ignore[no-untyped-def]
+    from escalation.models import OutboxEmail
+
+    case = case_filed(complainant=complainant, now=T0)
+    move_to(case, Tier.LEGAL, T0)
+    first = stage_current(case).next_due_at
+    assert sweep_overdue(now=first).flagged == 1
+    # The complainant writes: the check-in clock starts again and reminds again, once.
+    services.case_message(case=case, actor=complainant, text="法院还没有立案", now=first)
+    second = stage_current(case).next_due_at
+    assert second == first + timedelta(days=14)
+    assert sweep_overdue(now=second).flagged == 1
+    assert sweep_overdue(now=second + timedelta(days=1)).flagged == 0
+    reminders = OutboxEmail.objects.filter(case=case, template="ladder_end")
+    assert reminders.count() == 2
