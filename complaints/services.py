@@ -239,3 +239,186 @@ def case_withdraw(
         )
         stage_close_open(case=case, reason=StageCloseReason.WITHDRAWN, now=now)
     return case
+
+
+# --- responses, evidence requests and clocks ----------------------------------------------
+# Owned by the escalation part. Each service locks the case row (through the status
+# transition or the stage helpers) before touching the stage, the lock order the sweep
+# relies on.
+
+RESPONSE_SOURCES = ("staff", "respondent", "complainant")
+
+
+def _message(name: str) -> str:
+    from escalation import messages
+
+    return str(getattr(messages, name))
+
+
+def _open_statuses() -> frozenset[str]:
+    from .choices import OPEN_STATUSES
+
+    return OPEN_STATUSES
+
+
+def _invalid_transition() -> Exception:
+    from .errors import InvalidTransition
+
+    return InvalidTransition()
+
+
+def _require_complainant(case: ComplaintCase, actor: Any) -> None:
+    from .errors import NotFound
+
+    if getattr(actor, "pk", None) != case.complainant_id:
+        raise NotFound()
+
+
+def case_record_response(
+    *, case: ComplaintCase, actor: Any, source: str, text: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """A response arrived at the current tier: the first-response clock stops.
+
+    The update and resolution clocks run on: an acknowledgement is not a resolution.
+    """
+    from escalation.services import stage_record_response
+
+    now = now or timezone.now()
+    if source not in RESPONSE_SOURCES:
+        raise InvalidInput(fields={"source": [_message("UNKNOWN_RESPONSE_SOURCE")]})
+    if source == "complainant":
+        _require_complainant(case, actor)
+    with transaction.atomic():
+        stage = stage_record_response(case=case, now=now)
+        payload = {"source": source, "text": text.strip(), "tier": case.tier}
+        if case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS):
+            case_transition(
+                case=case,
+                to_status=CaseStatus.RESPONDED,
+                actor=actor,
+                event_kind=EventKind.RESPONSE_RECORDED,
+                payload=payload,
+                now=now,
+            )
+        elif stage is not None:
+            event_append(
+                case=case, kind=EventKind.RESPONSE_RECORDED, actor=actor, payload=payload, now=now
+            )
+        else:
+            raise _invalid_transition()
+    return case
+
+
+def case_accept_response(
+    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+) -> ComplaintCase:
+    """The complainant accepts the response; they mark the case resolved once it is carried out."""
+    now = now or timezone.now()
+    _require_complainant(case, actor)
+    if case.status != CaseStatus.RESPONDED:
+        raise _invalid_transition()
+    event_append(case=case, kind=EventKind.RESPONSE_ACCEPTED, actor=actor, now=now)
+    return case
+
+
+def case_reject_response(
+    *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """The response does not meet the demand: back to in progress, the clocks run on."""
+    now = now or timezone.now()
+    _require_complainant(case, actor)
+    if case.status != CaseStatus.RESPONDED:
+        raise _invalid_transition()
+    case_transition(
+        case=case,
+        to_status=CaseStatus.IN_PROGRESS,
+        actor=actor,
+        event_kind=EventKind.RESPONSE_REJECTED,
+        payload={"reason": reason.strip()},
+        now=now,
+    )
+    return case
+
+
+def case_request_evidence(
+    *, case: ComplaintCase, actor: Any, message: str, now: datetime | None = None
+) -> ComplaintCase:
+    """Staff ask the complainant for more evidence; the clocks pause until they answer."""
+    from escalation.services import stage_pause
+
+    now = now or timezone.now()
+    if not message.strip():
+        raise InvalidInput(fields={"message": [_message("EVIDENCE_REQUEST_EMPTY")]})
+    with transaction.atomic():
+        case_transition(
+            case=case,
+            to_status=CaseStatus.AWAITING_COMPLAINANT,
+            actor=actor,
+            event_kind=EventKind.EVIDENCE_REQUESTED,
+            payload={"message": message.strip()},
+            now=now,
+        )
+        stage_pause(case=case, now=now)
+    return case
+
+
+def case_message(
+    *, case: ComplaintCase, actor: Any, text: str, now: datetime | None = None
+) -> ComplaintCase:
+    """The complainant writes: the update clock restarts; a paused case resumes."""
+    from escalation.services import stage_restart_update_clock, stage_resume
+
+    now = now or timezone.now()
+    _require_complainant(case, actor)
+    if not text.strip():
+        raise InvalidInput(fields={"text": [_message("MESSAGE_EMPTY")]})
+    if case.status not in _open_statuses():
+        raise _invalid_transition()
+    with transaction.atomic():
+        event_append(
+            case=case, kind=EventKind.MESSAGE, actor=actor, payload={"text": text.strip()}, now=now
+        )
+        if case.status == CaseStatus.AWAITING_COMPLAINANT:
+            case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=now)
+            stage_resume(case=case, now=now)
+        stage_restart_update_clock(case=case, now=now)
+    return case
+
+
+def case_record_external_reference(
+    *, case: ComplaintCase, actor: Any, reference: str, now: datetime | None = None
+) -> ComplaintCase:
+    """The number the current tier gave the complaint; its date interrupts the limitation period."""
+    from escalation.services import stage_record_filing
+
+    now = now or timezone.now()
+    reference = reference.strip()
+    if not reference:
+        raise InvalidInput(fields={"reference": [_message("REFERENCE_EMPTY")]})
+    with transaction.atomic():
+        stage = stage_record_filing(case=case, reference=reference, now=now)
+        if stage is None:
+            raise _invalid_transition()
+        event_append(
+            case=case,
+            kind=EventKind.EXTERNAL_REFERENCE,
+            actor=actor,
+            payload={"tier": stage.tier, "reference": reference, "filed_at": stage.filed_at},
+            now=now,
+        )
+    return case
+
+
+def case_escalate_by_staff(
+    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+) -> ComplaintCase:
+    """Staff move the case up a tier before its deadline (needs complaints.escalate_case)."""
+    from escalation.services import case_escalate
+
+    from .errors import NotFound
+
+    now = now or timezone.now()
+    if not (getattr(actor, "is_staff", False) and actor.has_perm("complaints.escalate_case")):
+        raise NotFound()
+    case_escalate(case=case, actor=actor, now=now)
+    return case

@@ -1,11 +1,27 @@
 """Filing documents: what the complainant hands to each tier, generated from the case."""
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from complaints.choices import ProblemType
 from complaints.models import ComplaintCase
+
+# DOMAIN.md: the small-claims court is suggested above 500 yuan.
+SMALL_CLAIMS_SUGGESTED_ABOVE = Decimal("500")
+
+
+def _evidence_items(case: ComplaintCase) -> list[Any]:
+    from evidence.models import EvidenceItem
+
+    return list(
+        EvidenceItem.objects.filter(bundle__case=case, sealed_at__isnull=False).order_by(
+            "uploaded_at", "pk"
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,15 @@ def document_render(
             "case": case,
             "order": case.order,
             "platform": case.order.platform,
+            "merchant": case.order.merchant,
+            "complainant": case.complainant,
+            "complainant_name": case.complainant.get_full_name() or case.complainant.username,
+            # A case being previewed before filing has no stages or sealed evidence yet.
+            "stages": list(case.stages.order_by("opened_at")) if case.pk else [],
+            "evidence": _evidence_items(case) if case.pk else [],
+            "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,
+            "small_claims_suggested": Decimal(str(case.order.amount))
+            > SMALL_CLAIMS_SUGGESTED_ABOVE,
             "today": timezone.localdate(),
         }
         body = render_to_string(f"escalation/documents/{tier}.{language}.txt", context)

@@ -1,10 +1,98 @@
-"""One stage per tier a case reaches, with its response clocks."""
+"""Deadline policies, one stage per tier a case reaches with its clocks, and the outbox."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.choices import Urgency
+
+from .deadlines import ClockRule, ClockUnit, PolicyTerms
 from .ladder import Tier
+
+SOURCES_FIRST_RESPONSE = _(
+    "Platform: 24 hours, urgent 2 hours (DOMAIN.md, seeds 002 and 004; seed 001: escalate "
+    "after 24 hours without reply). 12315: accept or refuse within 7 working days (art. 14 "
+    "of the interim measures on market-regulation complaints). Payment: the merchant's "
+    "first reply within 24 hours (WeChat Pay consumer complaint guide). Legal: none. "
+    "Leave empty for a tier that does not run this clock."
+)
+SOURCES_UPDATE = _(
+    "Restarts at the complainant's last message. Platform: first substantive feedback "
+    "within 48 hours (seeds 002 and 004; catches the template reply followed by silence, "
+    "seed 004). Legal: the check-in interval you choose (the articles give none). Leave "
+    "empty for a tier that does not run this clock."
+)
+SOURCES_RESOLUTION = _(
+    "Platform: complex disputes settled within 7 working days (seeds 002 and 004). "
+    "12315: mediation ends 45 working days after acceptance (art. 21). Payment: resolved "
+    "within 72 hours (WeChat Pay consumer complaint guide). Legal: none. Leave empty for "
+    "a tier that does not run this clock."
+)
+UNIT_HELP = _(
+    "Working days follow the mainland China calendar (holidays and make-up working days) "
+    "from the chinesecalendar package; past the last year it knows, Monday to Friday "
+    "count as working days until the package is upgraded."
+)
+
+
+class DeadlinePolicy(models.Model):
+    """How long each clock of a tier runs, per urgency; edited by supervisors.
+
+    Stages copy these values when they open (``TierStage.terms``), so an edit here never
+    moves a deadline already promised; a supervisor can recalculate chosen stages.
+    """
+
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    first_response_amount = models.PositiveIntegerField(
+        _("first response within"), null=True, blank=True, help_text=SOURCES_FIRST_RESPONSE
+    )
+    first_response_unit = models.CharField(
+        _("first response unit"),
+        max_length=16,
+        choices=ClockUnit.choices,
+        default=ClockUnit.HOURS,
+        help_text=UNIT_HELP,
+    )
+    update_amount = models.PositiveIntegerField(
+        _("update within"), null=True, blank=True, help_text=SOURCES_UPDATE
+    )
+    update_unit = models.CharField(
+        _("update unit"),
+        max_length=16,
+        choices=ClockUnit.choices,
+        default=ClockUnit.HOURS,
+        help_text=UNIT_HELP,
+    )
+    resolution_amount = models.PositiveIntegerField(
+        _("resolution within"), null=True, blank=True, help_text=SOURCES_RESOLUTION
+    )
+    resolution_unit = models.CharField(
+        _("resolution unit"),
+        max_length=16,
+        choices=ClockUnit.choices,
+        default=ClockUnit.HOURS,
+        help_text=UNIT_HELP,
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["tier", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "urgency"], name="policy_one_per_tier_urgency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} · {self.get_urgency_display()}"
+
+    def terms(self) -> PolicyTerms:
+        def rule(clock: str) -> ClockRule | None:
+            amount = getattr(self, f"{clock}_amount")
+            return ClockRule(amount, getattr(self, f"{clock}_unit")) if amount else None
+
+        return PolicyTerms(rule("first_response"), rule("update"), rule("resolution"))
 
 
 class StageCloseReason(models.TextChoices):
@@ -36,6 +124,24 @@ class TierStage(models.Model):
     update_due_at = models.DateTimeField(_("update due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    warn_at = models.DateTimeField(
+        _("warn at"),
+        null=True,
+        blank=True,
+        help_text=_("When the complainant and assigned staff are warned of the next deadline."),
+    )
+    terms = models.JSONField(
+        _("deadline terms"),
+        default=dict,
+        blank=True,
+        help_text=_("The policy as it was when the stage opened: promised deadlines keep it."),
+    )
+    update_anchor_at = models.DateTimeField(
+        _("update clock started"),
+        null=True,
+        blank=True,
+        help_text=_("The complainant's last message, or the stage's opening."),
+    )
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     paused_at = models.DateTimeField(
         _("paused at"),
@@ -81,6 +187,11 @@ class TierStage(models.Model):
                 condition=models.Q(closed_at__isnull=True, paused_at__isnull=True),
                 name="stage_open_due",
             ),
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(closed_at__isnull=True, paused_at__isnull=True),
+                name="stage_open_warn",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -89,3 +200,59 @@ class TierStage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class OutboxEmail(models.Model):
+    """An email committed in the same transaction as the change it reports.
+
+    A Celery task sends pending rows with retries and backoff; ``dedupe_key`` is unique,
+    so the same notification is queued once, and a row is marked sent under its row lock,
+    so two drains never send it twice. Rows are kept after sending as the record.
+    """
+
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    case = models.ForeignKey(
+        "complaints.ComplaintCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    html = models.TextField(_("HTML body"), blank=True)
+    template = models.CharField(
+        _("template"),
+        max_length=40,
+        blank=True,
+        help_text=_("Rendered from the case when sent, for notifications queued in bulk."),
+    )
+    context = models.JSONField(_("template context"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(
+        _("gave up at"),
+        null=True,
+        blank=True,
+        help_text=_("Set after the last retry; staff can queue the email again from admin."),
+    )
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="outbox_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedupe_key

@@ -1,103 +1,683 @@
-"""Opening tier stages and escalating overdue ones."""
+"""Opening tier stages, moving their clocks, and escalating overdue ones exactly once.
+
+Lock order, everywhere: the case row first, then its stage. Every writer of a stage holds
+its case's row lock, so the sweep, which claims case rows with SKIP LOCKED, never
+escalates a stage that a service is changing, and never waits for one.
+"""
 
 import logging
-from datetime import datetime
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from complaints.choices import OPEN_STATUSES, EventKind
-from complaints.models import ComplaintCase
-from complaints.timeline import event_append
+from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
+from complaints.models import CaseEvent, ComplaintCase
+from complaints.timeline import event_append, events_build_chain
 
-from .deadlines import stage_deadlines
+from . import messages
+from .bulk import db_datetime, db_json, insert_rows
+from .deadlines import (
+    DEFAULT_TERMS,
+    PolicyTerms,
+    clock_due,
+    clock_resume,
+    next_due,
+    stage_deadlines,
+    warn_at_for,
+)
 from .ladder import tier_next
-from .models import StageCloseReason, TierStage
+from .models import DeadlinePolicy, OutboxEmail, StageCloseReason, TierStage
+from .outbox import outbox_kick
 
 logger = logging.getLogger(__name__)
 
 
-def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
-    """Open the case's stage at ``tier`` with its clocks starting at ``now``."""
-    deadlines = stage_deadlines(tier=tier, urgency=case.urgency, opened_at=now)
-    return TierStage.objects.create(
-        case=case,
+def warning_lead() -> timedelta:
+    return timedelta(hours=settings.ESCALATION_WARNING_LEAD_HOURS)
+
+
+def policy_terms_all() -> dict[tuple[str, str], PolicyTerms]:
+    """Every tier's terms: the policy rows where they exist, DOMAIN.md's defaults otherwise."""
+    terms = dict(DEFAULT_TERMS)
+    for policy in DeadlinePolicy.objects.all():
+        terms[(policy.tier, policy.urgency)] = policy.terms()
+    return terms
+
+
+def policy_terms(*, tier: str, urgency: str) -> PolicyTerms:
+    policy = DeadlinePolicy.objects.filter(tier=tier, urgency=urgency).first()
+    return policy.terms() if policy else DEFAULT_TERMS[(tier, urgency)]
+
+
+def _stage_build(
+    *, case_id: int, tier: str, terms: PolicyTerms, now: datetime, deadlines: Any = None
+) -> TierStage:
+    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now)
+    return TierStage(
+        case_id=case_id,
         tier=tier,
         opened_at=now,
+        terms=terms.as_json(),
+        update_anchor_at=now,
         first_response_due_at=deadlines.first_response_due_at,
         update_due_at=deadlines.update_due_at,
         resolution_due_at=deadlines.resolution_due_at,
         next_due_at=deadlines.next_due_at,
+        warn_at=warn_at_for(deadlines.next_due_at, now=now, lead=warning_lead()),
     )
 
 
-def stage_escalate(*, stage_id: int, now: datetime, actor: Any = None) -> bool:
-    """Close an open stage and open the next tier's; False if someone else already did.
+def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
+    """Open the case's stage at ``tier``; the current policy is copied onto it."""
+    terms = policy_terms(tier=tier, urgency=case.urgency)
+    stage = _stage_build(case_id=case.pk, tier=tier, terms=terms, now=now)
+    stage.save()
+    return stage
 
-    The stage row is locked and re-checked inside the transaction, and the close is
-    conditional on the stage still being open, so a second sweep is a no-op.
+
+def _stage_refresh_due(stage: TierStage, *, now: datetime) -> None:
+    """Recompute the sweep's columns from the three clocks and save them."""
+    stage.next_due_at = next_due(
+        stage.first_response_due_at, stage.update_due_at, stage.resolution_due_at
+    )
+    if stage.next_due_at is not None and stage.next_due_at <= now and stage.paused_at is None:
+        stage.warn_at = None
+    else:
+        stage.warn_at = warn_at_for(stage.next_due_at, now=now, lead=warning_lead())
+    stage.save(
+        update_fields=[
+            "first_response_due_at",
+            "update_due_at",
+            "resolution_due_at",
+            "next_due_at",
+            "warn_at",
+            "paused_at",
+            "responded_at",
+            "update_anchor_at",
+            "terms",
+        ]
+    )
+
+
+def _open_stage_locked(case: ComplaintCase) -> TierStage | None:
+    """The case's open stage, with the case row locked for the caller's transaction."""
+    ComplaintCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    return TierStage.objects.filter(case=case, closed_at__isnull=True).first()
+
+
+def stage_record_response(*, case: ComplaintCase, now: datetime) -> TierStage | None:
+    """A response at the current tier stops its first-response clock; the others run on."""
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None or stage.responded_at is not None:
+            return stage
+        stage.responded_at = now
+        stage.first_response_due_at = None
+        _stage_refresh_due(stage, now=now)
+    return stage
+
+
+def stage_restart_update_clock(*, case: ComplaintCase, now: datetime) -> TierStage | None:
+    """The complainant wrote: the respondent owes an update counted from now."""
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None:
+            return None
+        terms = PolicyTerms.from_json(stage.terms)
+        stage.update_anchor_at = now
+        if terms.update is not None:
+            stage.update_due_at = clock_due(terms.update, now)
+        _stage_refresh_due(stage, now=now)
+    return stage
+
+
+def stage_pause(*, case: ComplaintCase, now: datetime) -> TierStage | None:
+    """Stop the clocks while the case waits on the complainant."""
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None or stage.paused_at is not None:
+            return stage
+        stage.paused_at = now
+        _stage_refresh_due(stage, now=now)
+    return stage
+
+
+def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
+    """Restart the clocks with the time they had left (at least the resume minimum)."""
+    minimum = timedelta(minutes=settings.ESCALATION_RESUME_MINIMUM_MINUTES)
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None or stage.paused_at is None:
+            return stage
+        terms = PolicyTerms.from_json(stage.terms)
+        for clock in ("first_response", "update", "resolution"):
+            due = getattr(stage, f"{clock}_due_at")
+            rule = terms.rule(clock)
+            if due is not None and rule is not None:
+                resumed = clock_resume(
+                    unit=rule.unit, due=due, paused_at=stage.paused_at, now=now, minimum=minimum
+                )
+                setattr(stage, f"{clock}_due_at", resumed)
+        stage.paused_at = None
+        _stage_refresh_due(stage, now=now)
+    return stage
+
+
+def stage_record_filing(*, case: ComplaintCase, reference: str, now: datetime) -> TierStage | None:
+    """The complainant filed at the current tier; the date interrupts the limitation period."""
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None:
+            return None
+        stage.external_reference = reference
+        stage.filed_at = stage.filed_at or now
+        stage.save(update_fields=["external_reference", "filed_at"])
+    return stage
+
+
+def stage_recalculate(*, stage: TierStage, actor: Any, now: datetime) -> bool:
+    """Apply the current policy to an open stage, counted from when its clocks started.
+
+    Only a supervisor's explicit request moves a promised deadline; it is recorded in the
+    case's timeline with the old and new dates. Paused stages are left alone (their
+    remaining time is what was promised); returns False for them and closed stages.
     """
     with transaction.atomic():
-        stage = (
-            TierStage.objects.select_for_update()
-            .select_related("case")
-            .filter(pk=stage_id, closed_at__isnull=True)
-            .first()
-        )
-        if stage is None or stage.case.status not in OPEN_STATUSES:
+        current = _open_stage_locked(stage.case)
+        if current is None or current.pk != stage.pk or current.paused_at is not None:
             return False
-        case = stage.case
-        next_tier = tier_next(stage.tier)
-        if next_tier is None:
-            if case.needs_staff_attention:
-                return False
-            ComplaintCase.objects.filter(pk=case.pk).update(
-                needs_staff_attention=True, updated_at=now
-            )
-            TierStage.objects.filter(pk=stage.pk).update(next_due_at=None)
-            event_append(
-                case=case,
-                kind=EventKind.LADDER_EXHAUSTED,
-                actor=actor,
-                payload={"tier": stage.tier},
-                now=now,
-            )
-            return True
-        reason = StageCloseReason.ESCALATED_BY_STAFF if actor else StageCloseReason.EXPIRED
-        TierStage.objects.filter(pk=stage.pk, closed_at__isnull=True).update(
-            closed_at=now, close_reason=reason, next_due_at=None
-        )
-        stage_open(case=case, tier=next_tier, now=now)
-        ComplaintCase.objects.filter(pk=case.pk).update(tier=next_tier, updated_at=now)
-        case.tier = next_tier
+        stage = current
+        terms = policy_terms(tier=stage.tier, urgency=stage.case.urgency)
+        before = {
+            "first_response": stage.first_response_due_at,
+            "update": stage.update_due_at,
+            "resolution": stage.resolution_due_at,
+        }
+        stage.terms = terms.as_json()
+        if stage.responded_at is None:
+            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at)
+        stage.update_due_at = clock_due(terms.update, stage.update_anchor_at or stage.opened_at)
+        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at)
+        _stage_refresh_due(stage, now=now)
         event_append(
-            case=case,
-            kind=EventKind.ESCALATED,
+            case=stage.case,
+            kind=EventKind.DEADLINE_WARNING,
             actor=actor,
-            payload={"from_tier": stage.tier, "to_tier": next_tier, "reason": reason},
+            payload={
+                "action": "deadlines_recalculated",
+                "tier": stage.tier,
+                "before": before,
+                "after": {
+                    "first_response": stage.first_response_due_at,
+                    "update": stage.update_due_at,
+                    "resolution": stage.resolution_due_at,
+                },
+            },
             now=now,
         )
     return True
 
 
-def sweep_overdue(*, now: datetime | None = None) -> int:
-    """Escalate every stage whose next deadline has passed; returns how many moved."""
-    now = now or timezone.now()
-    overdue = TierStage.objects.filter(
-        closed_at__isnull=True, paused_at__isnull=True, next_due_at__lte=now
-    ).values_list("pk", flat=True)
-    escalated = 0
-    for stage_id in list(overdue):
-        if stage_escalate(stage_id=stage_id, now=now):
-            escalated += 1
-    if escalated:
-        logger.info("escalated %d overdue stage(s)", escalated)
-    return escalated
-
-
 def stage_close_open(*, case: ComplaintCase, reason: str, now: datetime) -> int:
     """Stop the case's clocks: its open stage ends with ``reason``."""
     return TierStage.objects.filter(case=case, closed_at__isnull=True).update(
-        closed_at=now, close_reason=reason, next_due_at=None
+        closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
     )
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    escalated: int = 0
+    flagged: int = 0
+    warned: int = 0
+    batches: int = 0
+    planned: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _claim_cases(*, now: datetime, limit: int, column: str) -> list[int]:
+    """Lock up to ``limit`` cases with a stage due by ``column``; rows others hold are skipped.
+
+    On PostgreSQL this is ``FOR UPDATE OF case SKIP LOCKED``: concurrent sweeps split the
+    work instead of queueing on each other. SQLite serialises writers instead.
+    """
+    lookups = {
+        "status__in": OPEN_STATUSES,
+        "stages__closed_at__isnull": True,
+        "stages__paused_at__isnull": True,
+        f"stages__{column}__lte": now,
+    }
+    if column == "warn_at":
+        lookups["stages__next_due_at__gt"] = now
+    cases = ComplaintCase.objects.filter(**lookups)
+    if connection.features.has_select_for_update_skip_locked:
+        cases = cases.select_for_update(skip_locked=True, of=("self",))
+    return list(cases.order_by(f"stages__{column}").values_list("pk", flat=True)[:limit])
+
+
+class _LastEvent(NamedTuple):
+    seq: int
+    hash: str
+
+
+def _last_events(case_ids: Iterable[int]) -> dict[int, Any]:
+    """The newest event of each case (its seq and hash), for chaining onto under the lock."""
+    events = CaseEvent.objects.filter(case_id__in=list(case_ids))
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (case, seq) unique index once per case.
+        rows = events.order_by("case_id", "-seq").distinct("case_id")
+    else:
+        latest = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+        rows = events.filter(seq=Subquery(latest.values("seq")[:1]))
+    rows = rows.values_list("case_id", "seq", "hash")
+    return {case_id: _LastEvent(seq, hash_) for case_id, seq, hash_ in rows}
+
+
+def _language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+OUTBOX_COLUMNS = (
+    "dedupe_key",
+    "case_id",
+    "to",
+    "subject",
+    "body",
+    "html",
+    "template",
+    "context",
+    "created_at",
+    "next_attempt_at",
+    "attempts",
+    "last_error",
+)
+EVENT_COLUMNS = (
+    "case_id",
+    "seq",
+    "kind",
+    "actor_id",
+    "created_at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+STAGE_COLUMNS = (
+    "case_id",
+    "tier",
+    "opened_at",
+    "first_response_due_at",
+    "update_due_at",
+    "resolution_due_at",
+    "next_due_at",
+    "warn_at",
+    "terms",
+    "update_anchor_at",
+    "external_reference",
+    "close_reason",
+)
+
+
+def _notification(
+    *, key: str, case_id: int, to: str | None, template: str, now: Any, **context: Any
+) -> tuple[Any, ...] | None:
+    """An outbox row (in database form) rendered from the case when it is sent."""
+    if not to:
+        return None
+    ctx = db_json({"case": case_id, "language": _language(), **context})
+    return (key, case_id, _json_list_of_one(to), "", "", "", template, ctx, now, now, 0, "")
+
+
+def _json_list_of_one(value: str) -> str:
+    return db_json([value])
+
+
+def _payload_json(payload: dict[str, Any], cache: dict[Any, str]) -> str:
+    """JSON of an event payload; escalations repeat a handful of payloads thousands of times."""
+    try:
+        key = tuple(payload.items())
+        hash(key)
+    except TypeError:
+        return db_json(payload)
+    if key not in cache:
+        cache[key] = db_json(payload)
+    return cache[key]
+
+
+def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
+    payloads: dict[Any, str] = {}
+    return [
+        (
+            e.case_id,
+            e.seq,
+            e.kind,
+            e.actor_id,
+            db_datetime(e.created_at),
+            _payload_json(e.payload, payloads),
+            e.prev_hash,
+            e.hash,
+        )
+        for e in events
+    ]
+
+
+def _user_emails(user_ids: Iterable[int | None]) -> dict[int, str]:
+    User = get_user_model()
+    wanted = {pk for pk in user_ids if pk}
+    return dict(User.objects.filter(pk__in=wanted).values_list("pk", "email"))
+
+
+def _escalate_claimed(
+    *,
+    case_ids: list[int],
+    now: datetime,
+    terms_by_key: dict[tuple[str, str], PolicyTerms],
+    actor: Any = None,
+    due_only: bool = True,
+) -> tuple[int, int]:
+    """Escalate the open stages of cases whose rows the caller has locked.
+
+    Set-based: a fixed number of queries per batch whatever its size. Each write is
+    conditional on the stage still being open, so a repeated attempt changes nothing.
+    """
+    stages_qs = TierStage.objects.filter(case_id__in=case_ids, closed_at__isnull=True)
+    if due_only:
+        stages_qs = stages_qs.filter(paused_at__isnull=True, next_due_at__lte=now)
+    stages = list(stages_qs.values_list("pk", "case_id", "tier", "next_due_at"))
+    if not stages:
+        return 0, 0
+    cases = {
+        case.pk: case
+        for case in ComplaintCase.objects.filter(
+            pk__in=[row[1] for row in stages], status__in=OPEN_STATUSES
+        ).only("pk", "urgency", "complainant_id", "assigned_to_id")
+    }
+    emails = _user_emails(
+        [c.complainant_id for c in cases.values()] + [c.assigned_to_id for c in cases.values()]
+    )
+    last_events = _last_events(cases)
+    reason = StageCloseReason.ESCALATED_BY_STAFF if actor else StageCloseReason.EXPIRED
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    at = db_datetime(now)
+    lead = warning_lead()
+    stage_values: dict[tuple[str, str], tuple[Any, ...]] = {}
+    close_ids: list[int] = []
+    flag_stage_ids: list[int] = []
+    flag_case_ids: list[int] = []
+    to_tier: dict[str, list[int]] = defaultdict(list)
+    new_stages: list[tuple[Any, ...]] = []
+    events: list[CaseEvent] = []
+    mails: list[tuple[Any, ...] | None] = []
+    for stage_id, case_id, tier, due_at in stages:
+        case = cases.get(case_id)
+        if case is None:
+            continue
+        nxt = tier_next(tier)
+        if nxt is None:
+            check_in = (due_at or now).isoformat()  # each check-in reminds once
+            flag_stage_ids.append(stage_id)
+            flag_case_ids.append(case_id)
+            entry = {
+                "kind": EventKind.LADDER_EXHAUSTED,
+                "actor": actor_obj,
+                "now": now,
+                "payload": {"tier": tier},
+            }
+            mails.append(
+                _notification(
+                    key=f"ladder-end:{stage_id}:{check_in}:complainant",
+                    case_id=case_id,
+                    to=emails.get(case.complainant_id),
+                    template="ladder_end",
+                    now=at,
+                )
+            )
+            if case.assigned_to_id:
+                mails.append(
+                    _notification(
+                        key=f"ladder-end:{stage_id}:{check_in}:staff",
+                        case_id=case_id,
+                        to=emails.get(case.assigned_to_id),
+                        template="ladder_end_staff",
+                        now=at,
+                    )
+                )
+        else:
+            close_ids.append(stage_id)
+            to_tier[nxt].append(case_id)
+            key = (nxt, case.urgency)
+            if key not in stage_values:
+                terms = terms_by_key[key]
+                d = stage_deadlines(terms=terms, opened_at=now)
+                warn_at = warn_at_for(d.next_due_at, now=now, lead=lead)
+                stage_values[key] = (
+                    str(nxt),
+                    at,
+                    db_datetime(d.first_response_due_at),
+                    db_datetime(d.update_due_at),
+                    db_datetime(d.resolution_due_at),
+                    db_datetime(d.next_due_at),
+                    db_datetime(warn_at),
+                    db_json(terms.as_json()),
+                    at,
+                    "",
+                    "",
+                )
+            new_stages.append((case_id, *stage_values[key]))
+            entry = {
+                "kind": EventKind.ESCALATED,
+                "actor": actor_obj,
+                "now": now,
+                "payload": {"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
+            }
+            mails.append(
+                _notification(
+                    key=f"escalated:{case_id}:{nxt}",
+                    case_id=case_id,
+                    to=emails.get(case.complainant_id),
+                    template="escalated",
+                    now=at,
+                    tier=str(nxt),
+                )
+            )
+        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case_id)))
+    if close_ids:
+        closed = TierStage.objects.filter(pk__in=close_ids, closed_at__isnull=True).update(
+            closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
+        )
+        if closed != len(close_ids):
+            raise ConcurrentChange()
+        for tier, ids in to_tier.items():
+            ComplaintCase.objects.filter(pk__in=ids).update(tier=tier, updated_at=now)
+        insert_rows(TierStage._meta.db_table, STAGE_COLUMNS, new_stages)
+    if flag_stage_ids:
+        TierStage.objects.filter(pk__in=flag_stage_ids).update(next_due_at=None, warn_at=None)
+        ComplaintCase.objects.filter(pk__in=flag_case_ids).update(
+            needs_staff_attention=True, updated_at=now
+        )
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(
+        OutboxEmail._meta.db_table,
+        OUTBOX_COLUMNS,
+        [m for m in mails if m is not None],
+        ignore_conflicts_on="dedupe_key",
+    )
+    return len(close_ids), len(flag_stage_ids)
+
+
+def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
+    """Queue the deadline warnings of claimed cases; the stage's warn_at is then cleared."""
+    stages = list(
+        TierStage.objects.filter(
+            case_id__in=case_ids,
+            closed_at__isnull=True,
+            paused_at__isnull=True,
+            warn_at__lte=now,
+            next_due_at__gt=now,
+            case__status__in=OPEN_STATUSES,
+        ).select_related("case")
+    )
+    if not stages:
+        return 0
+    emails = _user_emails(
+        [s.case.complainant_id for s in stages] + [s.case.assigned_to_id for s in stages]
+    )
+    last_events = _last_events([s.case_id for s in stages])
+    at = db_datetime(now)
+    events: list[CaseEvent] = []
+    mails: list[tuple[Any, ...] | None] = []
+    for stage in stages:
+        case = stage.case
+        clocks = [
+            clock
+            for clock in ("first_response", "update", "resolution")
+            if getattr(stage, f"{clock}_due_at") == stage.next_due_at
+        ]
+        due = stage.next_due_at.isoformat()
+        context = {"tier": stage.tier, "clocks": clocks, "due": due}
+        entry = {"kind": EventKind.DEADLINE_WARNING, "now": now, "payload": context}
+        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case.pk)))
+        for role, recipient, template in (
+            ("complainant", case.complainant_id, "deadline_warning"),
+            ("staff", case.assigned_to_id, "deadline_warning_staff"),
+        ):
+            mails.append(
+                _notification(
+                    key=f"warn:{stage.pk}:{due}:{role}",
+                    case_id=case.pk,
+                    to=emails.get(recipient) if recipient else None,
+                    template=template,
+                    now=at,
+                    **context,
+                )
+            )
+    TierStage.objects.filter(pk__in=[s.pk for s in stages]).update(warn_at=None)
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(
+        OutboxEmail._meta.db_table,
+        OUTBOX_COLUMNS,
+        [m for m in mails if m is not None],
+        ignore_conflicts_on="dedupe_key",
+    )
+    return len(stages)
+
+
+def sweep_plan(*, now: datetime, limit: int = 10_000) -> list[dict[str, Any]]:
+    """What a sweep at ``now`` would escalate, read without locks and without changes."""
+    stages = (
+        TierStage.objects.filter(
+            closed_at__isnull=True,
+            paused_at__isnull=True,
+            next_due_at__lte=now,
+            case__status__in=OPEN_STATUSES,
+        )
+        .order_by("next_due_at")
+        .values("case__reference", "tier", "next_due_at")[:limit]
+    )
+    return [
+        {
+            "case": row["case__reference"],
+            "tier": row["tier"],
+            "next_tier": tier_next(row["tier"]),
+            "due": row["next_due_at"],
+        }
+        for row in stages
+    ]
+
+
+def sweep_overdue(
+    *, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None
+) -> SweepResult:
+    """Escalate every overdue stage once, then queue the warnings of clocks about to run out.
+
+    Each batch is one transaction: claim case rows (skip locked), escalate their overdue
+    stages, append their events and queue their emails. A worker killed mid-sweep loses
+    only its open batch, whose rows the next sweep claims again: no case is ever half
+    escalated, and concurrent sweeps never escalate the same stage twice.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    if dry_run:
+        result.planned = sweep_plan(now=now)
+        return result
+    batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
+    terms_by_key: dict[tuple[str, str], PolicyTerms] | None = None
+    while True:
+        with transaction.atomic():
+            case_ids = _claim_cases(now=now, limit=batch_size, column="next_due_at")
+            if not case_ids:
+                break
+            if terms_by_key is None:
+                terms_by_key = policy_terms_all()
+            escalated, flagged = _escalate_claimed(
+                case_ids=case_ids, now=now, terms_by_key=terms_by_key
+            )
+        result.batches += 1
+        result.escalated += escalated
+        result.flagged += flagged
+        if len(case_ids) < batch_size:
+            break
+    while True:
+        with transaction.atomic():
+            case_ids = _claim_cases(now=now, limit=batch_size, column="warn_at")
+            if not case_ids:
+                break
+            result.warned += _warn_claimed(case_ids=case_ids, now=now)
+        if len(case_ids) < batch_size:
+            break
+    if result.escalated or result.flagged or result.warned:
+        logger.info(
+            "sweep: escalated %d, flagged %d, warned %d",
+            result.escalated,
+            result.flagged,
+            result.warned,
+        )
+        outbox_kick()
+    return result
+
+
+def stage_escalate(*, stage_id: int, now: datetime, actor: Any = None) -> bool:
+    """Escalate one open stage now, due or not; False if it is no longer open.
+
+    Locks the case row and re-checks inside the transaction, so a second call (or a
+    sweep in parallel) is a no-op.
+    """
+    stage = TierStage.objects.filter(pk=stage_id).only("case_id").first()
+    if stage is None:
+        return False
+    with transaction.atomic():
+        ComplaintCase.objects.select_for_update().filter(pk=stage.case_id).values_list("pk").get()
+        if not TierStage.objects.filter(pk=stage_id, closed_at__isnull=True).exists():
+            return False
+        escalated, flagged = _escalate_claimed(
+            case_ids=[stage.case_id],
+            now=now,
+            terms_by_key=policy_terms_all(),
+            actor=actor,
+            due_only=False,
+        )
+    return bool(escalated or flagged)
+
+
+def case_escalate(*, case: ComplaintCase, actor: Any, now: datetime) -> TierStage:
+    """Staff move the case to the next tier before its deadline; returns the new stage."""
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition()
+    if tier_next(case.tier) is None:
+        raise InvalidInput(fields={"tier": [str(messages.LAST_TIER)]})
+    stage = TierStage.objects.filter(case=case, closed_at__isnull=True).first()
+    if stage is None or not stage_escalate(stage_id=stage.pk, now=now, actor=actor):
+        raise ConcurrentChange()
+    case.refresh_from_db()
+    outbox_kick()
+    return TierStage.objects.get(case=case, closed_at__isnull=True)

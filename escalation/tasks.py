@@ -1,10 +1,30 @@
 """Beat entry points: thin wrappers around the services."""
 
 from celery import shared_task
+from django.db import DatabaseError
 
-from . import services
+from . import outbox, services
 
 
 @shared_task(name="escalation.sweep_overdue")
-def sweep_overdue() -> int:
-    return services.sweep_overdue()
+def sweep_overdue() -> dict[str, int]:
+    """Escalate overdue stages, then send what the sweep (and anything before it) queued."""
+    result = services.sweep_overdue()
+    sent = outbox.outbox_drain()
+    return {
+        "escalated": result.escalated,
+        "flagged": result.flagged,
+        "warned": result.warned,
+        "sent": sent,
+    }
+
+
+@shared_task(
+    name="escalation.outbox_drain",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def outbox_drain() -> int:
+    return outbox.outbox_drain()

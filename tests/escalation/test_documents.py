@@ -23,3 +23,127 @@ def test_platform_letter_in_english(complainant) -> None:  # type: ignore[no-unt
     doc = document_render(case=case, language="en")
     assert "order 20240521001" in doc.body
     assert "Full refund to the original payment account within 24 hours" in doc.body
+
+
+# --- all four tiers, for a lost-order case and a network-error case, in both languages ----
+
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+
+from complaints.choices import DemandKind, PaymentMethod, ProblemType  # noqa: E402
+from escalation.ladder import Tier  # noqa: E402
+from escalation.masking import mask_public  # noqa: E402
+
+LOST = dict(
+    problem_type=ProblemType.LOST_ORDER_UNSYNCED,
+    description="支付宝已扣款,订单列表查不到。客服电话 13812345678 回复:已记录,将尽快处理。",
+)
+NETWORK = dict(
+    problem_type=ProblemType.NETWORK_ERROR,
+    description=(
+        "提交订单时反复弹出“网络错误”,开发者工具显示 HTTP 502,银行卡 6222021234567890123 "
+        "已扣款。补发的卡密: ABCD-EFGH-1234-5678,身份证 11010119900307851X。"
+    ),
+)
+
+
+def _case(complainant, scenario):  # type: ignore[no-untyped-def]
+    order = OrderFactory(
+        owner=complainant,
+        order_number="20240521001",
+        paid_at=NOW,
+        amount=Decimal("680.00"),
+        payment_method=PaymentMethod.ALIPAY,
+        payment_reference="2024052122001412345678901234",
+    )
+    return case_filed(
+        complainant=complainant, order=order, now=NOW, demand_kind=DemandKind.REFUND, **scenario
+    )
+
+
+@pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
+def test_watchdog_filing_has_the_12315_fields_and_a_masked_public_text(
+    complainant, scenario
+) -> None:  # type: ignore[no-untyped-def]
+    case = _case(complainant, scenario)
+    body = document_render(case=case, tier=Tier.WATCHDOG, language="zh-hans").body
+    filing, public = body.split("二、黑猫投诉公开文本")
+    assert "订单号:20240521001" in filing and "支付金额:680.00 元" in filing
+    assert case.get_problem_type_display() in filing and "全额原路退款" in filing
+    assert scenario["description"] in filing  # 12315 is not public: the facts in full
+    assert "20240521001" in public and "涉诉金额:680.00 元" in public
+    for secret in (
+        "13812345678",
+        "6222021234567890123",
+        "ABCD-EFGH-1234-5678",
+        "11010119900307851X",
+    ):
+        assert secret not in public
+    if scenario is NETWORK:
+        assert "HTTP 502" in public and "6222 **** 0123" in public and "卡密: ****78" in public
+    else:
+        assert "138****5678" in public
+    english = document_render(case=case, tier=Tier.WATCHDOG, language="en").body
+    assert "Order number: 20240521001" in english and "Black Cat public text" in english
+    assert "13812345678" not in english.split("PART 2.")[1]
+
+
+@pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
+def test_payment_dispute_statement(complainant, scenario) -> None:  # type: ignore[no-untyped-def]
+    case = _case(complainant, scenario)
+    zh = document_render(case=case, tier=Tier.PAYMENT, language="zh-hans").body
+    assert "支付渠道:支付宝" in zh
+    assert "交易单号:2024052122001412345678901234" in zh
+    assert "支付金额:680.00 元" in zh and "支付时间:2026年5月21日 10:30" in zh
+    assert f"收款商户:{case.order.platform.name}" in zh
+    assert "证据清单" in zh and case.get_problem_type_display() in zh
+    en = document_render(case=case, tier=Tier.PAYMENT, language="en").body
+    assert "Payment channel: Alipay" in en and "Amount: 680.00 yuan" in en
+    assert "Paid at: 2026-05-21 10:30" in en and "Evidence:" in en
+
+
+@pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
+def test_legal_mediation_and_small_claims_drafts(complainant, scenario) -> None:  # type: ignore[no-untyped-def]
+    case = _case(complainant, scenario)
+    zh = document_render(case=case, tier=Tier.LEGAL, language="zh-hans").body
+    assert "消费纠纷调解申请书" in zh and "民事起诉状(小额诉讼" in zh
+    assert "原告:alice" in zh and f"被告:{case.order.platform.name}" in zh
+    assert "判令被告全额原路退款" in zh and "本案诉讼费用由被告承担" in zh
+    assert "《中华人民共和国电子商务法》第四十九条" in zh and "第五百七十七条" in zh
+    assert "建议起诉" in zh  # 680 yuan is above the 500 yuan the articles suggest
+    assert "三倍赔偿" not in zh  # fraud damages only for invalid card keys
+    en = document_render(case=case, tier=Tier.LEGAL, language="en").body
+    assert "Application for consumer-dispute mediation" in en and "Civil complaint" in en
+    assert "E-Commerce Law art. 49" in en and "Civil Procedure Law art. 165" in en
+
+
+def test_invalid_card_key_claims_fraud_damages(complainant) -> None:  # type: ignore[no-untyped-def]
+    case = _case(
+        complainant, dict(problem_type=ProblemType.INVALID_CARD_KEY, description="卡密已被使用")
+    )
+    zh = document_render(case=case, tier=Tier.LEGAL, language="zh-hans").body
+    assert "三倍赔偿" in zh and "第五十一条" in zh and "第五十五条" in zh
+
+
+def test_masking_keeps_the_order_number_and_ordinary_numbers() -> None:
+    text = "订单 2024052100112345678 手机 +86 139-0000-1234 金额 30.00 元 于 2026-05-21 10:30"
+    masked = mask_public(text, keep=["2024052100112345678"])
+    assert "2024052100112345678" in masked and "139****1234" in masked
+    assert "30.00 元" in masked and "2026-05-21 10:30" in masked
+
+
+def test_a_case_being_previewed_before_filing_renders(complainant) -> None:  # type: ignore[no-untyped-def]
+    from complaints.models import ComplaintCase
+
+    order = OrderFactory(owner=complainant, order_number="20240521001", paid_at=NOW)
+    draft = ComplaintCase(
+        complainant=complainant,
+        order=order,
+        problem_type=ProblemType.NETWORK_ERROR,
+        description="网络错误",
+        demand_kind=DemandKind.REFUND,
+        harm_noticed_at=NOW,
+    )
+    for tier in Tier:
+        assert "20240521001" in document_render(case=draft, tier=tier, language="zh-hans").body

@@ -16,8 +16,8 @@ def test_ladder_order() -> None:
 
 def test_sweep_leaves_a_stage_alone_until_its_deadline(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=NOW, urgency=Urgency.URGENT)
-    assert sweep_overdue(now=NOW + timedelta(hours=2) - timedelta(seconds=1)) == 0
-    assert sweep_overdue(now=NOW + timedelta(hours=2)) == 1
+    assert sweep_overdue(now=NOW + timedelta(hours=2) - timedelta(seconds=1)).escalated == 0
+    assert sweep_overdue(now=NOW + timedelta(hours=2)).escalated == 1
     case.refresh_from_db()
     assert case.tier == Tier.WATCHDOG
     assert case.events.filter(kind=EventKind.ESCALATED).count() == 1

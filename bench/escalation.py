@@ -1,0 +1,243 @@
+"""Benchmark: one escalation sweep over N open cases of which K are overdue (PostgreSQL).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kamen_bench python bench/escalation.py \
+        [--n 1000000] [--k 10000]
+
+Seeds the database with INSERT ... SELECT generate_series (seconds, not the ORM row by
+row), runs one sweep at a fixed moment, then a second sweep with nothing left overdue
+(K = 0), and prints one JSON line. The database is emptied first: use a scratch one.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils.dateparse import parse_datetime  # noqa: E402
+
+from complaints.models import CaseEvent  # noqa: E402
+from escalation import bulk  # noqa: E402
+from escalation.models import OutboxEmail, TierStage  # noqa: E402
+from escalation.services import sweep_overdue  # noqa: E402
+
+NOW = "2026-05-20T09:00:00+08:00"
+TABLES = [
+    "escalation_outboxemail",
+    "escalation_tierstage",
+    "evidence_evidenceitem",
+    "evidence_evidencebundle",
+    "complaints_caseevent",
+    "complaints_complaintcase",
+    "complaints_order",
+    "complaints_platform",
+]
+PLATFORM_TERMS = (
+    '{"first_response": {"amount": 24, "unit": "hours"}, "update": {"amount": 48, '
+    '"unit": "hours"}, "resolution": {"amount": 7, "unit": "working_days"}}'
+)
+
+
+def seed(n: int, k: int, users: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        cur.execute("DELETE FROM auth_user WHERE username LIKE 'bench%%'")
+        cur.execute(
+            """
+            INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,
+                                   email, is_staff, is_active, date_joined)
+            SELECT '!', false, 'bench' || i, '', '', 'bench' || i || '@example.com',
+                   false, true, now()
+            FROM generate_series(1, %s) AS i
+            """,
+            [users],
+        )
+        cur.execute("SELECT min(id) FROM auth_user WHERE username LIKE 'bench%%'")
+        first_user = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO complaints_platform (name, website, complaint_email, notes, created_at)"
+            " VALUES ('基准卡盟', '', '', '', now()) RETURNING id"
+        )
+        platform = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO complaints_order (id, supplier_name, order_number, product_name,
+                product_kind, amount, currency, paid_at, payment_method, payment_reference,
+                status_seen, created_at, owner_id, platform_id)
+            SELECT i, '', 'B' || i, '腾讯视频 SVIP 月卡', 'membership', 30.00, 'CNY',
+                   %(now)s::timestamptz - interval '3 days', 'alipay', '', '',
+                   %(now)s::timestamptz - interval '3 days', %(u0)s + (i %% %(users)s),
+                   %(platform)s
+            FROM generate_series(1, %(n)s) AS i
+            """,
+            {"now": NOW, "n": n, "users": users, "u0": first_user, "platform": platform},
+        )
+        cur.execute(
+            """
+            INSERT INTO complaints_complaintcase (id, reference, problem_type, description,
+                demand_kind, demand_text, demand_amount, demand_within_hours, status, tier,
+                urgency, harm_noticed_at, resolution_outcome, needs_staff_attention,
+                created_at, updated_at, complainant_id, order_id)
+            SELECT i, 'KM-B-' || i, 'lost_order_unsynced', '付款后订单消失', 'refund', '',
+                   NULL, 24, 'submitted', 'platform', 'normal',
+                   %(now)s::timestamptz - interval '3 days', '', false,
+                   %(now)s::timestamptz - interval '2 days',
+                   %(now)s::timestamptz - interval '2 days', %(u0)s + (i %% %(users)s), i
+            FROM generate_series(1, %(n)s) AS i
+            """,
+            {"now": NOW, "n": n, "users": users, "u0": first_user},
+        )
+        # K stages overdue by an hour; the others due within the next 1,000 hours.
+        cur.execute(
+            """
+            INSERT INTO escalation_tierstage (id, case_id, tier, opened_at,
+                first_response_due_at, update_due_at, resolution_due_at, next_due_at,
+                warn_at, terms, update_anchor_at, external_reference, close_reason)
+            SELECT i, i, 'platform', opened, due, opened + interval '48 hours',
+                   opened + interval '9 days', due, NULL, %(terms)s::jsonb, opened, '', ''
+            FROM (
+                SELECT i, %(now)s::timestamptz - interval '25 hours' AS opened,
+                       CASE WHEN i <= %(k)s THEN %(now)s::timestamptz - interval '1 hour'
+                            ELSE %(now)s::timestamptz + (1 + i %% 1000) * interval '1 hour'
+                       END AS due
+                FROM generate_series(1, %(n)s) AS i
+            ) AS s
+            """,
+            {"now": NOW, "n": n, "k": k, "terms": PLATFORM_TERMS},
+        )
+        cur.execute(
+            """
+            INSERT INTO complaints_caseevent (case_id, seq, kind, created_at, payload,
+                prev_hash, hash)
+            SELECT i, 1, 'filed', %(now)s::timestamptz - interval '2 days', '{}'::jsonb, '',
+                   md5(i::text) || md5((i + 1)::text)
+            FROM generate_series(1, %(n)s) AS i
+            """,
+            {"now": NOW, "n": n},
+        )
+        for table in ("complaints_order", "complaints_complaintcase", "escalation_tierstage"):
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            cur.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))")
+    with connection.cursor() as cur:
+        # As in a live database, not a freshly bulk-loaded one: hint bits set, statistics known.
+        cur.execute("VACUUM ANALYZE")
+
+
+def reset(n: int) -> bool:
+    """Undo a previous run's sweep instead of seeding again; False if there is nothing to undo."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM complaints_complaintcase")
+        if cur.fetchone()[0] != n:
+            return False
+        cur.execute("ALTER TABLE complaints_caseevent DISABLE TRIGGER USER")
+        cur.execute("DELETE FROM complaints_caseevent WHERE seq > 1")
+        cur.execute("ALTER TABLE complaints_caseevent ENABLE TRIGGER USER")
+        cur.execute("DELETE FROM escalation_tierstage WHERE tier <> 'platform'")
+        cur.execute(
+            "UPDATE escalation_tierstage SET closed_at = NULL, close_reason = '', "
+            "next_due_at = first_response_due_at WHERE closed_at IS NOT NULL"
+        )
+        cur.execute(
+            "UPDATE complaints_complaintcase SET tier = 'platform' WHERE tier <> 'platform'"
+        )
+        cur.execute("TRUNCATE escalation_outboxemail")
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    return True
+
+
+TIMINGS: list[tuple[float, str]] = []
+
+
+def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        TIMINGS.append((time.perf_counter() - started, sql[:80]))
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def measured_sweep(now) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
+    counter = QueryCounter()
+    copies_before = bulk.COPY_STATEMENTS
+    with connection.execute_wrapper(counter), connection.execute_wrapper(timer):
+        started = time.perf_counter()
+        result = sweep_overdue(now=now)
+        seconds = time.perf_counter() - started
+    # COPY goes around Django's cursor wrappers: counted separately, reported together.
+    return result.escalated, seconds, counter.count + bulk.COPY_STATEMENTS - copies_before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--k", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="undo the last run instead of seeding again"
+    )
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/escalation.py needs PostgreSQL: set DATABASE_URL")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    if not (args.reuse and reset(args.n)):
+        seed(args.n, args.k, args.users)
+    seed_seconds = time.perf_counter() - started
+    now = parse_datetime(NOW)
+    sweep_overdue(now=parse_datetime("2026-05-19T00:00:00+08:00"))  # warm-up: nothing due
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        cProfile.runctx("measured_sweep(now)", globals(), locals(), sort="cumtime")
+        return
+    escalated, seconds, queries = measured_sweep(now)
+    k0_escalated, k0_seconds, k0_queries = measured_sweep(now)
+    if os.environ.get("BENCH_TIMINGS"):
+        for seconds_, sql in TIMINGS:
+            print(f"{seconds_:.3f} {sql}", file=sys.stderr)
+    events = CaseEvent.objects.filter(kind="escalated").count()
+    print(
+        json.dumps(
+            {
+                "N": args.n,
+                "K": args.k,
+                "escalated": escalated,
+                "seconds": round(seconds, 3),
+                "queries": queries,
+                "escalated_events": events,
+                "outbox_rows": OutboxEmail.objects.count(),
+                "open_watchdog_stages": TierStage.objects.filter(
+                    tier="watchdog", closed_at__isnull=True
+                ).count(),
+                "k0_escalated": k0_escalated,
+                "k0_seconds": round(k0_seconds, 4),
+                "k0_queries": k0_queries,
+                "seed_seconds": round(seed_seconds, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
