@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from escalation.ladder import Tier
 
@@ -23,14 +24,16 @@ def money(value: Decimal | str | int) -> Decimal:
     """A money amount as Decimal with two places; floats are refused, they cannot hold cents."""
     if isinstance(value, float | bool):
         raise InvalidInput(
-            fields={"amount": ["Money must be given as a decimal string, not a float."]}
+            fields={"amount": [_("Money must be given as a decimal string, not a float.")]}
         )
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
-        raise InvalidInput(fields={"amount": [f"Not an amount: {value!r}"]}) from exc
+        raise InvalidInput(
+            fields={"amount": [_("Not an amount: %(value)s") % {"value": value}]}
+        ) from exc
     if not amount.is_finite():
-        raise InvalidInput(fields={"amount": [f"Not an amount: {value!r}"]})
+        raise InvalidInput(fields={"amount": [_("Not an amount: %(value)s") % {"value": value}]})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -59,7 +62,7 @@ def reference_next(*, year: int) -> str:
 def platform_get_or_create(*, name: str, website: str = "") -> Platform:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput(fields={"platform": ["A platform name is required."]})
+        raise InvalidInput(fields={"platform": [_("A platform name is required.")]})
     platform = Platform.objects.filter(name__iexact=name).first()
     if platform is None:
         platform = Platform(name=name, website=website)
@@ -84,7 +87,7 @@ def order_create(
     status_seen: str = "",
 ) -> Order:
     if merchant is not None and merchant.platform_id != platform.pk:
-        raise InvalidInput(fields={"merchant": ["The merchant does not sell on this platform."]})
+        raise InvalidInput(fields={"merchant": [_("The merchant does not sell on this platform.")]})
     order = Order(
         owner=owner,
         platform=platform,
@@ -130,11 +133,11 @@ def case_file(
 
     now = now or timezone.now()
     if order.owner_id != complainant.pk:
-        raise InvalidInput(fields={"order": ["This order belongs to someone else."]})
+        raise InvalidInput(fields={"order": [_("This order belongs to someone else.")]})
     if problem_type not in ProblemType.values:
-        raise InvalidInput(fields={"problem_type": ["Unknown problem type."]})
+        raise InvalidInput(fields={"problem_type": [_("Unknown problem type.")]})
     if demand_kind not in DemandKind.values:
-        raise InvalidInput(fields={"demand_kind": ["Unknown demand."]})
+        raise InvalidInput(fields={"demand_kind": [_("Unknown demand.")]})
     case = ComplaintCase(
         complainant=complainant,
         order=order,
@@ -180,7 +183,7 @@ def case_assign(
     """Give the case to a staff member (first-responder responsibility: they own it)."""
     now = now or timezone.now()
     if assignee is not None and not assignee.is_staff:
-        raise InvalidInput(fields={"assigned_to": ["Only staff can be assigned a case."]})
+        raise InvalidInput(fields={"assigned_to": [_("Only staff can be assigned a case.")]})
     with transaction.atomic():
         ComplaintCase.objects.filter(pk=case.pk).update(assigned_to=assignee, updated_at=now)
         case.assigned_to = assignee
@@ -205,7 +208,7 @@ def case_resolve(
 
     now = now or timezone.now()
     if outcome not in ResolutionOutcome.values:
-        raise InvalidInput(fields={"outcome": ["Unknown outcome."]})
+        raise InvalidInput(fields={"outcome": [_("Unknown outcome.")]})
     with transaction.atomic():
         case_transition(
             case=case,
