@@ -65,10 +65,18 @@ def _send_file(field: FieldFile, *, filename: str, content_type: str, attachment
     )
 
 
+def _item_for(request: HttpRequest, item_pk: int) -> EvidenceItem:
+    """The item if the user may see it; a draft's (not yet filed) is its owner's alone."""
+    item = evidence_item_get_for_user(request.user, item_pk=item_pk)
+    if item.bundle.case_id is None and item.bundle.owner_id != request.user.pk:
+        raise NotFound()
+    return item
+
+
 @_not_found_as_404
 def item_download(request: HttpRequest, item_pk: int) -> HttpResponseBase:
     """The original, byte for byte, always as an attachment: never rendered by the browser."""
-    item = evidence_item_get_for_user(request.user, item_pk=item_pk)
+    item = _item_for(request, item_pk)
     return _send_file(
         item.file, filename=item.original_name, content_type=item.content_type, attachment=True
     )
@@ -85,7 +93,7 @@ def _derived(item: EvidenceItem, field: FieldFile, suffix: str) -> tuple[FieldFi
 @_not_found_as_404
 def item_redacted(request: HttpRequest, item_pk: int) -> HttpResponseBase:
     """The image copy without EXIF/GPS, for sharing in public filings."""
-    item = evidence_item_get_for_user(request.user, item_pk=item_pk)
+    item = _item_for(request, item_pk)
     field, name = _derived(item, item.redacted_file, "clean")
     content_type = "image/png" if name.endswith(".png") else "image/jpeg"
     return _send_file(field, filename=name, content_type=content_type, attachment=True)
@@ -93,7 +101,7 @@ def item_redacted(request: HttpRequest, item_pk: int) -> HttpResponseBase:
 
 @_not_found_as_404
 def item_thumbnail(request: HttpRequest, item_pk: int) -> HttpResponseBase:
-    item = evidence_item_get_for_user(request.user, item_pk=item_pk)
+    item = _item_for(request, item_pk)
     field, name = _derived(item, item.thumbnail, "thumb")
     return _send_file(field, filename=name, content_type="image/jpeg", attachment=False)
 

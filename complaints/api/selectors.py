@@ -9,7 +9,11 @@ from django.utils import timezone
 from complaints.errors import NotFound
 from complaints.models import CaseEvent, ComplaintCase, Order, Platform, WebhookEndpoint
 from complaints.selectors import case_list_for_user
+from escalation.documents import FilingDocument, document_render
+from escalation.ladder import Tier
 from escalation.models import TierStage
+from escalation.selectors import stage_current
+from evidence.models import EvidenceBundle, EvidenceItem
 
 
 def platform_list(*, search: str = "") -> QuerySet[Platform]:
@@ -73,13 +77,54 @@ def case_events(case: ComplaintCase) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor")
 
 
-def evidence_items_for_case(case: ComplaintCase) -> QuerySet[Any]:
-    from evidence.models import EvidenceItem
+def case_stage(case: ComplaintCase) -> TierStage | None:
+    """The case's open stage, or the last one it had once it has ended.
 
+    Lists prefetch the stages (``api_stages``); those are used as they are, so a page of
+    cases costs no query per case.
+    """
+    stages = getattr(case, "api_stages", None)
+    if stages is None:
+        return stage_current(case) or case.stages.order_by("opened_at", "pk").last()
+    open_stages = [s for s in stages if s.closed_at is None]
+    if open_stages:
+        return open_stages[-1]
+    return stages[-1] if stages else None
+
+
+def documents_for_case(case: ComplaintCase, *, language: str) -> list[FilingDocument]:
+    """The filing document of every tier the case has reached, lowest tier first."""
+    reached = set(case.stages.values_list("tier", flat=True)) | {case.tier}
+    return [
+        document_render(case=case, tier=tier, language=language)
+        for tier in Tier.values
+        if tier in reached
+    ]
+
+
+def draft_bundle_list_for_user(user: Any) -> QuerySet[EvidenceBundle]:
+    """The user's own bundles not yet attached to a case (drafts of complaints).
+
+    Drafts are private to their owner: staff see evidence once it is filed, not before.
+    """
+    if not user.is_authenticated:
+        return EvidenceBundle.objects.none()
+    return EvidenceBundle.objects.filter(owner=user, case__isnull=True)
+
+
+def draft_bundle_get_for_user(user: Any, *, bundle_pk: int) -> EvidenceBundle:
+    """The user's own draft bundle, or NotFound (also for others' and attached ones)."""
+    bundle = draft_bundle_list_for_user(user).filter(pk=bundle_pk).first()
+    if bundle is None:
+        raise NotFound()
+    return bundle
+
+
+def evidence_items_for_case(case: ComplaintCase) -> QuerySet[EvidenceItem]:
     return EvidenceItem.objects.filter(bundle__case=case)
 
 
-def evidence_item_get(case: ComplaintCase, *, pk: int) -> Any:
+def evidence_item_get(case: ComplaintCase, *, pk: int) -> EvidenceItem:
     item = evidence_items_for_case(case).filter(pk=pk).first()
     if item is None:
         raise NotFound()

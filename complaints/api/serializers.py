@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from complaints.models import ComplaintCase
 
-from .integrations import stage_current
+from .selectors import case_stage
 
 
 class PlatformOutputSerializer(serializers.Serializer):
@@ -87,7 +87,7 @@ class CaseOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(StageOutputSerializer(allow_null=True))
     def get_stage(self, case: ComplaintCase) -> dict[str, Any] | None:
-        stage = stage_current(case)
+        stage = case_stage(case)
         return StageOutputSerializer(stage).data if stage is not None else None
 
 

@@ -11,8 +11,7 @@ from complaints import services
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase, Order, Platform
 
-from . import integrations
-from .selectors import order_list_for_user
+from .selectors import draft_bundle_get_for_user, order_list_for_user
 
 
 def order_create_for(
@@ -51,7 +50,7 @@ def case_file_with_order(
                 raise InvalidInput(fields={"order_id": [_("No such order of yours.")]})
         bundle = None
         if bundle_id is not None:
-            bundle = integrations.draft_bundle_get_for_user(complainant, bundle_pk=bundle_id)
+            bundle = draft_bundle_get_for_user(complainant, bundle_pk=bundle_id)
         return services.case_file(
             complainant=complainant,
             order=the_order,

@@ -30,6 +30,7 @@ from complaints.models import (
     WebhookEndpoint,
     WebhookFanout,
 )
+from escalation.masking import mask_public
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,30 @@ def webhook_endpoint_create(
     return endpoint
 
 
-def event_body(event: CaseEvent) -> str:
+# Payload values that are not free text: hashes prove which bytes were filed and are no
+# secret; a watchdog's reference number is what the platform needs to find the filing.
+_NOT_TEXT = frozenset({"sha256", "hash", "prev_hash", "reference"})
+
+
+def _payload_masked(value: Any, *, keep: list[str], key: str = "") -> Any:
+    """``value`` with card keys and personal numbers masked in every text in it."""
+    if isinstance(value, dict):
+        return {k: _payload_masked(v, keep=keep, key=k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_payload_masked(v, keep=keep, key=key) for v in value]
+    if isinstance(value, str) and key not in _NOT_TEXT:
+        return mask_public(value, keep=keep)
+    return value
+
+
+def event_body(event: CaseEvent, *, for_platform: bool) -> str:
+    """The JSON a receiver gets. A platform is the other side of the dispute: what the
+    complainant wrote reaches it with card keys (bearer secrets), phone, ID and account
+    numbers masked; the order number stays, it names the dispute."""
     case = event.case
+    payload = event.payload
+    if for_platform:
+        payload = _payload_masked(payload, keep=[case.order.order_number, case.reference])
     return json.dumps(
         {
             "id": event.pk,
@@ -111,7 +134,7 @@ def event_body(event: CaseEvent) -> str:
             "event": {
                 "seq": event.seq,
                 "kind": event.kind,
-                "payload": event.payload,
+                "payload": payload,
                 "hash": event.hash,
                 "prev_hash": event.prev_hash,
             },
@@ -156,13 +179,16 @@ def webhooks_fan_out(*, now: datetime | None = None) -> int:
                 WebhookFanout.objects.create(event=event, at=now)
                 targets = _endpoints_for(event, endpoints)
                 if targets:
-                    body = event_body(event)
+                    bodies = {
+                        for_platform: event_body(event, for_platform=for_platform)
+                        for for_platform in {e.platform_id is not None for e in targets}
+                    }
                     WebhookDelivery.objects.bulk_create(
                         [
                             WebhookDelivery(
                                 endpoint=endpoint,
                                 event=event,
-                                body=body,
+                                body=bodies[endpoint.platform_id is not None],
                                 next_attempt_at=now,
                                 created_at=now,
                             )

@@ -1,7 +1,7 @@
 """The REST API: authentication, throttling, pagination, schema, webhooks.
 
 Star-imported at the end of base.py; read values through ``env``. REST_FRAMEWORK and
-SPECTACULAR_SETTINGS are defined here in full and replace base.py's first sketch of them.
+SPECTACULAR_SETTINGS live here only.
 """
 
 from config.env import env

@@ -10,16 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from complaints.choices import EventKind
 from evidence.models import EvidenceItem
+from tests.api.files import PDF, PNG, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
-
-def upload(client, case, content=PNG, name="支付凭证.png", kind="payment_voucher", **extra):  # type: ignore[no-untyped-def]
+def upload(client, case, file=None, kind="payment_voucher", **extra):  # type: ignore[no-untyped-def]
     return client.post(
         f"/api/v1/cases/{case.pk}/evidence/",
-        {"kind": kind, "file": SimpleUploadedFile(name, content), **extra},
+        {"kind": kind, "file": file or png_upload(), **extra},
         format="multipart",
     )
 
@@ -62,7 +61,7 @@ def test_outsider_cannot_upload_to_or_list_someone_elses_case(mallory_api, alice
 
 
 def test_empty_file_or_unknown_kind_is_refused_and_stores_nothing(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
-    empty = upload(alice_api, alice_case, content=b"")
+    empty = upload(alice_api, alice_case, file=png_upload(content=b""))
     unknown = upload(alice_api, alice_case, kind="selfie")
 
     assert empty.status_code == 400
@@ -77,15 +76,28 @@ def test_no_upload_once_the_case_has_ended(alice_api, alice_case) -> None:  # ty
 
     response = upload(alice_api, alice_case)
 
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["file"] == [
+        "This complaint is closed; evidence can no longer be added."
+    ]
+    assert EvidenceItem.objects.count() == 0
+
+
+def test_a_file_that_is_not_what_it_claims_is_refused_and_stores_nothing(
+    alice_api, alice_case
+) -> None:  # type: ignore[no-untyped-def]
+    disguised = SimpleUploadedFile("chat.txt", PNG, content_type="text/plain")
+
+    response = upload(alice_api, alice_case, file=disguised, kind="chat_log")
+
+    assert response.status_code == 400
+    assert "file" in response.json()["error"]["fields"]
     assert EvidenceItem.objects.count() == 0
 
 
 def test_package_is_a_zip_with_every_item_and_a_manifest(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
     upload(alice_api, alice_case)
-    upload(
-        alice_api, alice_case, content=b"%PDF-1.4 statement", name="流水.pdf", kind="bank_statement"
-    )
+    upload(alice_api, alice_case, file=pdf_upload(), kind="bank_statement")
 
     response = alice_api.get(f"/api/v1/cases/{alice_case.pk}/package/")
 
@@ -94,10 +106,11 @@ def test_package_is_a_zip_with_every_item_and_a_manifest(alice_api, alice_case) 
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["case"] == alice_case.reference
-    assert {i["sha256"] for i in manifest["items"]} == {
+    assert {f["sha256"] for f in manifest["files"]} == {
         hashlib.sha256(PNG).hexdigest(),
-        hashlib.sha256(b"%PDF-1.4 statement").hexdigest(),
+        hashlib.sha256(PDF).hexdigest(),
     }
+    assert {archive.read(f["file"]) for f in manifest["files"]} == {PNG, PDF}
 
 
 def test_receipt_names_the_timeline_head_and_item_hashes(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
@@ -106,8 +119,10 @@ def test_receipt_names_the_timeline_head_and_item_hashes(alice_api, alice_case) 
     receipt = alice_api.get(f"/api/v1/cases/{alice_case.pk}/receipt/").json()
 
     head = alice_case.events.order_by("-seq").first()
-    assert receipt["reference"] == alice_case.reference
-    assert receipt["timeline_head"] == {"seq": head.seq, "hash": head.hash}
+    assert receipt["case"] == alice_case.reference
+    assert receipt["chain_head"]["seq"] == head.seq
+    assert receipt["chain_head"]["hash"] == head.hash
+    assert len(receipt["receipt_sha256"]) == 64
     assert [i["sha256"] for i in receipt["items"]] == [item["sha256"]]
 
 

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 import hypothesis
 import pytest
 import schemathesis
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -26,8 +26,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from complaints.api import integrations
+from complaints.services import case_record_response
 from config.wsgi import application
+from evidence.services import bundle_create, evidence_add
+from tests.api.files import png_bytes, png_upload, text_upload
 from tests.factories import OrderFactory, PlatformFactory, case_filed
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +100,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     client.force_authenticate(supervisor)
     item = client.post(
         f"/api/v1/cases/{cases[0].pk}/evidence/",
-        {"kind": "other", "file": SimpleUploadedFile("a.txt", b"evidence")},
+        {"kind": "payment_voucher", "file": png_upload()},
         format="multipart",
     ).json()
     real_ids = {
@@ -115,13 +117,13 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         succeeding. One case waits for the complainant's verdict on a response, so
         accepting can succeed."""
         own = [case_filed(complainant=supervisor, order=order) for _ in range(3)]
-        integrations.case_record_response(case=own[2], actor=supervisor, source="respondent")
-        draft = integrations.draft_bundle_create(owner=supervisor)
-        draft_item = integrations.evidence_add(
+        case_record_response(case=own[2], actor=supervisor, source="respondent")
+        draft = bundle_create(owner=supervisor, now=timezone.now())
+        draft_item = evidence_add(
             bundle=draft,
             actor=supervisor,
-            file=SimpleUploadedFile("draft.txt", b"draft evidence"),
-            kind="other",
+            file=text_upload("draft.txt", "draft evidence"),
+            kind="chat_log",
         )
         return {
             "case_id": [cases[0].pk, cases[3].pk] + [c.pk for c in own],
@@ -132,6 +134,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     # Bodies that pass the rules a JSON schema cannot say (one of two fields, real ids,
     # a real password); drawn for about three examples in four.
     rng = random.Random(6)
+
+    def random_colour() -> tuple[int, int, int]:
+        """A new picture each time: a bundle refuses the same file twice."""
+        return (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+
     good_bodies = {
         "POST /api/v1/auth/token/": lambda: {"username": "sam", "password": "pass-for-tests-1"},
         "POST /api/v1/cases/": lambda: {
@@ -145,6 +152,15 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "order_number": "2024052100" + str(rng.randint(0, 9)),
             "product_name": "点券",
             "amount": "9.90",
+        },
+        # Uploads: a real PNG (evidence checks refuse bytes that are no known file type).
+        "POST /api/v1/cases/{case_id}/evidence/": lambda: {
+            "kind": "payment_voucher",
+            "file": png_bytes(random_colour()),
+        },
+        "POST /api/v1/bundles/{bundle_id}/items/": lambda: {
+            "kind": "error_screenshot",
+            "file": png_bytes(random_colour()),
         },
         "POST /api/v1/webhooks/": lambda: {
             "url": "https://hooks.example.cn/kamen",

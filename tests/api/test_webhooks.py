@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaints.api import webhooks
 from complaints.models import DeliveryStatus, WebhookDelivery
+from complaints.services import case_message
 from tests.api.conftest import client_for
 from tests.factories import OrderFactory, PlatformFactory, StaffFactory, UserFactory, case_filed
 
@@ -278,3 +279,37 @@ def test_a_delivery_in_flight_is_not_sent_again_by_a_second_sweep(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED
     assert delivery.attempts == 1
+
+
+def test_platform_bodies_mask_card_keys_and_phone_numbers_the_complainants_group_sees_all(
+    endpoint, platform, complainant, supervisor
+) -> None:  # type: ignore[no-untyped-def]
+    group = Group.objects.create(name="维权群")
+    complainant.groups.add(group)
+    webhooks.webhook_endpoint_create(
+        actor=supervisor, url="https://group.example.cn/hook", consumer_group=group
+    )
+    now = timezone.now()
+    order = OrderFactory(owner=complainant, platform=platform, order_number="2024052100112345678")
+    case = case_filed(complainant=complainant, order=order, now=now)
+    text = "订单 2024052100112345678 的卡密：ABCD-1234-EFGH-5678 无效，请回电 13812345678"
+    case_message(case=case, actor=complainant, text=text, now=now)
+    receiver = Receiver()
+
+    webhooks.webhooks_send_due(now=now, transport=receiver)
+
+    def message_for(url: str) -> str:
+        bodies = [json.loads(c["body"]) for c in receiver.calls if c["url"] == url]
+        return next(b["event"]["payload"]["text"] for b in bodies if b["type"] == "case.message")
+
+    to_platform = message_for("https://hooks.example.cn/kamen")
+    assert "ABCD-1234-EFGH-5678" not in to_platform
+    assert "13812345678" not in to_platform
+    assert "2024052100112345678" in to_platform  # the order number names the dispute
+    assert "138****5678" in to_platform
+    assert message_for("https://group.example.cn/hook") == text
+    raw = b"".join(
+        c["body"] for c in receiver.calls if c["url"] == "https://hooks.example.cn/kamen"
+    )
+    assert b"ABCD-1234-EFGH-5678" not in raw
+    assert b"13812345678" not in raw

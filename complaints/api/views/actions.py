@@ -12,11 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints import services
 from complaints.choices import ResolutionOutcome
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase
 
-from .. import integrations, selectors
+from .. import selectors
 from ..permissions import CanEscalate, CanTriage
 from ..serializers import CaseOutputSerializer, IdField
 
@@ -59,7 +60,7 @@ class CaseWithdrawApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_withdraw(case=case, actor=actor, reason=data["reason"])
+        services.case_withdraw(case=case, actor=actor, reason=data["reason"])
 
 
 class CaseAcceptResponseApi(CaseActionApi):
@@ -68,7 +69,7 @@ class CaseAcceptResponseApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_accept_response(case=case, actor=actor)
+        services.case_accept_response(case=case, actor=actor)
 
 
 class CaseRejectResponseApi(CaseActionApi):
@@ -82,7 +83,7 @@ class CaseRejectResponseApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_reject_response(case=case, actor=actor, reason=data["reason"])
+        services.case_reject_response(case=case, actor=actor, reason=data["reason"])
 
 
 class CaseResolveApi(CaseActionApi):
@@ -95,9 +96,7 @@ class CaseResolveApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_resolve(
-            case=case, actor=actor, outcome=data["outcome"], note=data["note"]
-        )
+        services.case_resolve(case=case, actor=actor, outcome=data["outcome"], note=data["note"])
 
 
 class CaseExternalReferenceApi(CaseActionApi):
@@ -111,9 +110,7 @@ class CaseExternalReferenceApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_record_external_reference(
-            case=case, actor=actor, reference=data["reference"]
-        )
+        services.case_record_external_reference(case=case, actor=actor, reference=data["reference"])
 
 
 class CaseMessageApi(CaseActionApi):
@@ -127,7 +124,7 @@ class CaseMessageApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_message(case=case, actor=actor, text=data["text"])
+        services.case_message(case=case, actor=actor, text=data["text"])
 
 
 class CaseAssignApi(CaseActionApi):
@@ -155,7 +152,7 @@ class CaseAssignApi(CaseActionApi):
             )
             if assignee is None:
                 raise InvalidInput(fields={"assignee_id": [_("No such staff member.")]})
-        integrations.case_assign(case=case, assignee=assignee, actor=actor)
+        services.case_assign(case=case, assignee=assignee, actor=actor)
 
 
 class CaseRecordResponseApi(CaseActionApi):
@@ -171,7 +168,7 @@ class CaseRecordResponseApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_record_response(
+        services.case_record_response(
             case=case, actor=actor, source=data["source"], text=data["text"]
         )
 
@@ -188,7 +185,7 @@ class CaseRequestEvidenceApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_request_evidence(case=case, actor=actor, message=data["message"])
+        services.case_request_evidence(case=case, actor=actor, message=data["message"])
 
 
 class CaseEscalateApi(CaseActionApi):
@@ -200,4 +197,4 @@ class CaseEscalateApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        integrations.case_escalate_by_staff(case=case, actor=actor)
+        services.case_escalate_by_staff(case=case, actor=actor)

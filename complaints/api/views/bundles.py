@@ -3,6 +3,7 @@ case with ``bundle_id`` attaches it and seals every item."""
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -10,7 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import integrations
+from complaints.errors import NotFound
+from evidence.services import bundle_create, evidence_add, evidence_discard_draft_item
+
+from .. import selectors
 from ..idempotency import idempotent
 from ..serializers import MomentField
 from .cases import IDEMPOTENCY_PARAMETER
@@ -40,18 +44,18 @@ class BundleListCreateApi(generics.ListAPIView):
     serializer_class = BundleOutputSerializer
 
     def get_queryset(self) -> Any:
-        return integrations.draft_bundle_list_for_user(self.request.user).prefetch_related("items")
+        return selectors.draft_bundle_list_for_user(self.request.user).prefetch_related("items")
 
     @extend_schema(request=None, responses={201: BundleOutputSerializer})
     def post(self, request: Request) -> Response:
-        bundle = integrations.draft_bundle_create(owner=request.user)
+        bundle = bundle_create(owner=request.user, now=timezone.now())
         return Response(BundleOutputSerializer(bundle).data, status=status.HTTP_201_CREATED)
 
 
 class BundleDetailApi(APIView):
     @extend_schema(responses={200: BundleOutputSerializer})
     def get(self, request: Request, bundle_id: int) -> Response:
-        bundle = integrations.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
+        bundle = selectors.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
         return Response(BundleOutputSerializer(bundle).data)
 
 
@@ -81,7 +85,7 @@ class BundleItemCreateApi(APIView):
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     def post(self, request: Request, bundle_id: int) -> Response:
-        bundle = integrations.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
+        bundle = selectors.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
         return idempotent(
             request=request,
             scope=f"bundle_upload:{bundle.pk}",
@@ -92,7 +96,7 @@ class BundleItemCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        item = integrations.evidence_add(
+        item = evidence_add(
             bundle=bundle,
             actor=request.user,
             file=values["file"],
@@ -108,9 +112,9 @@ class BundleItemDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, bundle_id: int, item_id: int) -> Response:
-        bundle = integrations.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
+        bundle = selectors.draft_bundle_get_for_user(request.user, bundle_pk=bundle_id)
         item = bundle.items.filter(pk=item_id).first()
         if item is None:
-            raise integrations.NotFound()
-        integrations.evidence_discard_draft_item(item=item, actor=request.user)
+            raise NotFound()
+        evidence_discard_draft_item(item=item, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

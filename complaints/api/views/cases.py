@@ -18,8 +18,11 @@ from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
 from escalation.ladder import Tier
+from evidence.package import package_stream
+from evidence.receipt import receipt_build
+from evidence.services import evidence_add
 
-from .. import integrations, selectors
+from .. import selectors
 from .. import services as api_services
 from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
@@ -224,8 +227,8 @@ class CaseEvidenceListCreateApi(generics.ListAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        item = integrations.evidence_add(
-            bundle=integrations.case_bundle(case),
+        item = evidence_add(
+            bundle=case.evidence_bundle,
             actor=request.user,
             file=values["file"],
             kind=values["kind"],
@@ -286,7 +289,7 @@ class CaseDocumentListApi(APIView):
         language = request.query_params.get("language") or translation.get_language()
         if language not in {"zh-hans", "en"}:
             raise InvalidInput(fields={"language": [_("Choose zh-hans or en.")]})
-        documents = integrations.documents_for_case(case, language=language)
+        documents = selectors.documents_for_case(case, language=language)
         return Response(
             self.OutputSerializer(
                 {"language": language, "documents": [d.__dict__ for d in documents]}
@@ -300,8 +303,9 @@ class CasePackageApi(APIView):
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request: Request, case_id: int) -> StreamingHttpResponse:
         case = selectors.case_get_for_api(request.user, pk=case_id)
+        language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
         response = StreamingHttpResponse(
-            integrations.package_stream(case), content_type="application/zip"
+            package_stream(case, language=language), content_type="application/zip"
         )
         stamp = timezone.localtime().strftime("%Y%m%d")
         response["Content-Disposition"] = (
@@ -311,29 +315,35 @@ class CasePackageApi(APIView):
 
 
 class ReceiptItemOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    item = serializers.IntegerField()
+    name = serializers.CharField()
     kind = serializers.CharField()
-    original_name = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
     sealed_at = serializers.DateTimeField(allow_null=True)
 
 
 class ReceiptHeadOutputSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     hash = serializers.CharField()
+    at = serializers.DateTimeField(allow_null=True)
 
 
 class CaseReceiptApi(APIView):
-    """Proof of what was filed: reference, filing time, the timeline head and item hashes."""
+    """Proof of what was filed: the reference, filing time, the timeline head and the item
+    hashes; ``receipt_sha256`` is the hash of the rest, as in the downloadable receipt."""
 
     class OutputSerializer(serializers.Serializer):
-        reference = serializers.CharField()
+        case = serializers.CharField()
+        subject = serializers.CharField()
         filed_at = serializers.DateTimeField()
-        timeline_head = ReceiptHeadOutputSerializer(allow_null=True)
+        issued_at = serializers.DateTimeField()
         items = ReceiptItemOutputSerializer(many=True)
+        chain_head = ReceiptHeadOutputSerializer()
+        receipt_sha256 = serializers.CharField()
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get_for_api(request.user, pk=case_id)
-        return Response(self.OutputSerializer(integrations.receipt_build(case)).data)
+        return Response(self.OutputSerializer(receipt_build(case)).data)
