@@ -41,7 +41,7 @@ def test_my_cases_shows_the_clock_and_next_step(complainant) -> None:  # type: i
     assert case.reference in body
     assert "剩余 1 分钟" in body
     assert 'class="deadline overdue"' not in body
-    assert "把投诉信发给" in body
+    assert f"把投诉信发给{case.order.platform.name}，" in body
     with time_machine.travel(FILED + timedelta(hours=24), tick=False):
         body = client.get(reverse("portal:case_list")).content.decode()
     assert "剩余 0 分钟" in body
