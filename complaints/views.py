@@ -311,11 +311,13 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
             step = next((FIELD_STEP[f] for f in exc.fields if f in FIELD_STEP), LAST_STEP)
             messages.error(request, _domain_message(exc))
             return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
-        messages.success(
-            request,
-            _("Your complaint %(reference)s is filed. The platform's clock is running.")
-            % {"reference": case.reference},
-        )
+        done = _("Your complaint %(reference)s is filed. The platform's clock is running.")
+        if request.user.email:
+            done = _(
+                "Your complaint %(reference)s is filed. The platform's clock is running. "
+                "The receipt and the next step are on their way to %(email)s."
+            )
+        messages.success(request, done % {"reference": case.reference, "email": request.user.email})
         return redirect("portal:case_detail", reference=case.reference)
     document = document_render(
         case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=_language()

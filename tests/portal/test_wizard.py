@@ -205,6 +205,8 @@ def test_review_shows_the_platform_letter_then_submit_files_the_case(  # type: i
     assert reverse("portal:case_detail", args=[case.reference]) in filed.body
     assert "星辰卡盟 客服 / 投诉处理部门" in filed.body
     assert all(item.sha256 in filed.body for item in sealed)
+    page = alice_client.get(response["Location"]).content.decode()
+    assert f"回执和下一步已发送至 {complainant.email}" in page
     # A second submit (double click, back button) does not file a second case.
     alice_client.post(step_url(5), {"submit": "1"})
     assert ComplaintCase.objects.filter(complainant=complainant).count() == 1
