@@ -309,6 +309,10 @@ def case_record_response(
             )
         else:
             raise _invalid_transition()
+        if source != "complainant":
+            from escalation.notifications import response_received_notify
+
+            response_received_notify(case=case, text=text, now=now)
     return case
 
 

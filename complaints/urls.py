@@ -17,8 +17,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/document/", views.case_document, name="case_document"),
-    path("cases/<str:reference>/receipt/", views.case_receipt, name="case_receipt"),
-    path("cases/<str:reference>/package/", views.case_package, name="case_package"),
     path("cases/<str:reference>/evidence/", views.case_add_evidence, name="case_add_evidence"),
     path("cases/<str:reference>/message/", views.case_send_message, name="case_message"),
     path("cases/<str:reference>/reference/", views.case_record_reference, name="case_reference"),
@@ -34,6 +32,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("cases/<str:reference>/resolve/", views.case_mark_resolved, name="case_resolve"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw_view, name="case_withdraw"),
-    path("evidence-files/<int:item_pk>/", views.evidence_download, name="evidence_download"),
     path("profile/", views.profile_edit, name="profile"),
 ]

@@ -1,19 +1,13 @@
 """Portal pages: check the input, call a service, render. Rules live in the services."""
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    JsonResponse,
-    StreamingHttpResponse,
-)
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,9 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from escalation.documents import document_render
 from escalation.ladder import Tier
+from escalation.selectors import case_limitation
 from evidence.models import EvidenceItem
+from evidence.selectors import checklist_for_bundle, checklist_for_case
+from evidence.services import evidence_add, evidence_discard_draft_item
 
+from . import services
 from .choices import OPEN_STATUSES
 from .errors import DomainError, NotFound
 from .forms import (
@@ -40,7 +39,6 @@ from .forms import (
     WithdrawForm,
 )
 from .models import ComplaintCase, Order, Platform, Profile
-from .portal import integrations
 from .portal.accounts import language_apply
 from .portal.drafts import (
     FIELD_STEP,
@@ -52,7 +50,6 @@ from .portal.drafts import (
     draft_submit,
 )
 from .portal.pages import case_page, case_rows, my_case_get
-from .services import case_resolve, case_withdraw
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -65,6 +62,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def _domain_message(exc: DomainError) -> str:
     details = [str(m) for messages_ in exc.fields.values() for m in messages_]
     return " ".join([str(exc.message), *details]) if details else str(exc.message)
+
+
+def _language() -> str:
+    """The language documents are written in: the page's, as the escalation templates name it."""
+    return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -149,11 +151,30 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
     return render(request, f"portal/file_step{step}.html", context, status=status)
 
 
+def _item_urls(item: EvidenceItem) -> dict[str, str | None]:
+    """The evidence part's access-checked links for an item (thumbnail only for images)."""
+    thumbnail = None
+    if item.thumbnail:
+        thumbnail = reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk})
+    return {
+        "download": reverse("evidence:item_download", kwargs={"item_pk": item.pk}),
+        "thumbnail": thumbnail,
+    }
+
+
 def _draft_items(draft: Any) -> list[dict[str, Any]]:
     return [
-        {"item": item, **integrations.evidence_item_urls(item)}
+        {"item": item, **_item_urls(item)}
         for item in EvidenceItem.objects.filter(bundle=draft.bundle).order_by("uploaded_at", "pk")
     ]
+
+
+def _amount_typed(value: Any) -> Decimal | None:
+    """The amount step 1 holds, or None while it is missing or not a number yet."""
+    try:
+        return Decimal(str(value).replace(",", "").strip()) if value else None
+    except InvalidOperation:
+        return None
 
 
 def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
@@ -170,7 +191,7 @@ def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
         if form.is_valid():
             for upload in form.cleaned_data["files"]:
                 try:
-                    item = integrations.evidence_add(
+                    item = evidence_add(
                         bundle=draft.bundle,
                         actor=request.user,
                         file=upload,
@@ -186,10 +207,7 @@ def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
         if _wants_json(request):
             return JsonResponse(
                 {
-                    "added": [
-                        {"name": i.original_name, **integrations.evidence_item_urls(i)}
-                        for i in added
-                    ],
+                    "added": [{"name": i.original_name, **_item_urls(i)} for i in added],
                     "errors": errors,
                 },
                 status=400 if errors and not added else 200,
@@ -203,12 +221,10 @@ def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
             messages.error(request, error)
         status = 400
     items = _draft_items(draft)
-    order_answers = draft.data.get("1", {})
-    problem_answers = draft.data.get("2", {})
-    checklist = integrations.checklist_for(
-        problem_type=problem_answers.get("problem_type", ""),
-        amount=order_answers.get("amount") or None,
-        kinds_present={entry["item"].kind for entry in items},
+    checklist = checklist_for_bundle(
+        draft.bundle,
+        problem_type=draft.data.get("2", {}).get("problem_type", ""),
+        amount=_amount_typed(draft.data.get("1", {}).get("amount")),
     )
     context = _wizard_context(draft, 3, form=form, items=items, checklist=checklist)
     return render(request, "portal/file_step3.html", context, status=status)
@@ -222,7 +238,7 @@ def file_evidence_remove(request: HttpRequest, item_pk: int) -> HttpResponse:
     if item is None:
         raise Http404
     try:
-        integrations.evidence_discard_draft_item(item=item, actor=request.user)
+        evidence_discard_draft_item(item=item, actor=request.user)
     except DomainError as exc:
         messages.error(request, _domain_message(exc))
     return redirect(_step_url(3))
@@ -295,18 +311,16 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
             step = next((FIELD_STEP[f] for f in exc.fields if f in FIELD_STEP), LAST_STEP)
             messages.error(request, _domain_message(exc))
             return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
-        integrations.email_case_filed(
-            case=case,
-            receipt_url=reverse("portal:case_receipt", kwargs={"reference": case.reference}),
-        )
-        messages.success(
-            request,
-            _("Your complaint %(reference)s is filed. The platform's clock is running.")
-            % {"reference": case.reference},
-        )
+        done = _("Your complaint %(reference)s is filed. The platform's clock is running.")
+        if request.user.email:
+            done = _(
+                "Your complaint %(reference)s is filed. The platform's clock is running. "
+                "The receipt and the next step are on their way to %(email)s."
+            )
+        messages.success(request, done % {"reference": case.reference, "email": request.user.email})
         return redirect("portal:case_detail", reference=case.reference)
-    document = integrations.document_render(
-        case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=translation.get_language()
+    document = document_render(
+        case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=_language()
     )
     items = _draft_items(draft)
     context = _wizard_context(draft, LAST_STEP, document=document, items=items, cleaned=cleaned)
@@ -356,24 +370,23 @@ CASE_FORMS: dict[str, type] = {
 def _render_case(
     request: HttpRequest, reference: str, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
+    now = timezone.now()
     try:
-        page = case_page(request.user, reference=reference, now=timezone.now())
+        page = case_page(request.user, reference=reference, now=now)
     except NotFound as exc:
         raise Http404 from exc
     case = page.row.case
-    document = integrations.document_render(
-        case=case, tier=case.tier, language=translation.get_language()
-    )
+    document = document_render(case=case, tier=case.tier, language=_language())
     forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
     forms.update(bound or {})
-    checklist = integrations.checklist_for_case(case, page.items)
     context = {
         "page": page,
         "row": page.row,
-        "checklist": checklist,
+        "checklist": checklist_for_case(case),
+        "limitation": case_limitation(case, now=now),
         "case": case,
         "document": document,
-        "items": [{"item": i, **integrations.evidence_item_urls(i)} for i in page.items],
+        "items": [{"item": i, **_item_urls(i)} for i in page.items],
         "forms": forms,
         "is_open": case.status in OPEN_STATUSES,
     }
@@ -420,7 +433,7 @@ def case_add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
         bundle = case.evidence_bundle
         for upload in data["files"]:
-            integrations.evidence_add(
+            evidence_add(
                 bundle=bundle,
                 actor=request.user,
                 file=upload,
@@ -435,9 +448,7 @@ def case_add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        integrations.case_message(
-            case=case, actor=request.user, text=data["text"], now=timezone.now()
-        )
+        services.case_message(case=case, actor=request.user, text=data["text"], now=timezone.now())
 
     return _case_action(request, reference, "message", act, _("Message sent."))
 
@@ -446,7 +457,7 @@ def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        integrations.case_record_external_reference(
+        services.case_record_external_reference(
             case=case, actor=request.user, reference=data["reference"], now=timezone.now()
         )
 
@@ -458,7 +469,7 @@ def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
 def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     try:
-        integrations.case_accept_response(case=case, actor=request.user, now=timezone.now())
+        services.case_accept_response(case=case, actor=request.user, now=timezone.now())
     except DomainError as exc:
         messages.error(request, _domain_message(exc))
     else:
@@ -470,7 +481,7 @@ def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def case_reject_response(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        integrations.case_reject_response(
+        services.case_reject_response(
             case=case, actor=request.user, reason=data["reason"], now=timezone.now()
         )
 
@@ -483,7 +494,9 @@ def case_reject_response(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def case_mark_resolved(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        case_resolve(case=case, outcome=data["outcome"], actor=request.user, note=data["note"])
+        services.case_resolve(
+            case=case, outcome=data["outcome"], actor=request.user, note=data["note"]
+        )
 
     return _case_action(request, reference, "resolve", act, _("The case is marked resolved."))
 
@@ -494,7 +507,9 @@ def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case_withdraw(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+            services.case_withdraw(
+                case=case, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except DomainError as exc:
             messages.error(request, _domain_message(exc))
         else:
@@ -511,57 +526,10 @@ def case_document(request: HttpRequest, reference: str) -> HttpResponse:
     tier = request.GET.get("tier") or case.tier
     if tier not in Tier.values:
         raise Http404
-    document = integrations.document_render(
-        case=case, tier=tier, language=translation.get_language()
-    )
-    if document is None:
-        raise Http404
+    document = document_render(case=case, tier=tier, language=_language())
     response = HttpResponse(document.body, content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response
-
-
-@login_required
-def case_receipt(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        page = case_page(request.user, reference=reference, now=timezone.now())
-    except NotFound as exc:
-        raise Http404 from exc
-    context = integrations.receipt_context(page.row.case, page.items)
-    context["last_event"] = page.events[0] if page.events else None
-    return render(request, "portal/case_receipt.html", context)
-
-
-@login_required
-def case_package(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_or_404(request, reference)
-    items = list(EvidenceItem.objects.filter(bundle__case=case).order_by("uploaded_at", "pk"))
-    filename, chunks = integrations.package_bytes(case, items)
-    response = StreamingHttpResponse(chunks, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-
-
-@login_required
-def evidence_download(request: HttpRequest, item_pk: int) -> FileResponse:
-    """One evidence file, to its owner only; images inline (thumbnails), the rest as downloads."""
-    item = (
-        EvidenceItem.objects.select_related("bundle")
-        .filter(pk=item_pk, bundle__owner=request.user)
-        .first()
-    )
-    if item is None:
-        raise Http404
-    inline = request.GET.get("inline") == "1" and item.content_type in INLINE_TYPES
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=not inline,
-        filename=item.original_name,
-        content_type=item.content_type if inline else "application/octet-stream",
-    )
 
 
 # --- profile -----------------------------------------------------------------------------

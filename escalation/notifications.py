@@ -46,6 +46,10 @@ def tier_instructions(tier: str) -> str:
     }[Tier(tier)]
 
 
+# Written to the complainant, in their preferred language; the rest go to staff.
+COMPLAINANT_TEMPLATES = frozenset({"escalated", "ladder_end", "deadline_warning"})
+
+
 def _due(context: dict[str, Any]) -> str:
     due = parse_datetime(context.get("due") or "")
     return date_format(localtime(due), "DATETIME_FORMAT") if isinstance(due, datetime) else ""
@@ -53,10 +57,16 @@ def _due(context: dict[str, Any]) -> str:
 
 def notification_render(*, template: str, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of a queued notification."""
+    from complaints.portal.accounts import complainant_language
+
     from .documents import document_render
 
-    case = ComplaintCase.objects.select_related("order__platform").get(pk=context["case"])
+    case = ComplaintCase.objects.select_related("order__platform", "complainant").get(
+        pk=context["case"]
+    )
     language = context.get("language") or "zh-hans"
+    if template in COMPLAINANT_TEMPLATES:
+        language = complainant_language(case.complainant)
     with translation.override(language):
         ref = case.reference
         if template == "escalated":
@@ -100,3 +110,34 @@ def notification_render(*, template: str, context: dict[str, Any]) -> tuple[str,
         else:
             raise ValueError(template)
     return subject, body
+
+
+def response_received_notify(*, case: ComplaintCase, text: str, now: datetime) -> None:
+    """Tell the complainant a response came in and that they decide on it (outbox, once)."""
+    from complaints.portal.accounts import complainant_language
+
+    from .outbox import outbox_email
+
+    to = case.complainant.email
+    if not to:
+        return
+    with translation.override(complainant_language(case.complainant)):
+        ref = case.reference
+        subject = _("Case %(ref)s: a response came in") % {"ref": ref}
+        parts = [
+            _(
+                "%(tier)s answered your case %(ref)s. Read it on your case page, then accept "
+                "it or reject it; if you reject it the deadline keeps running."
+            )
+            % {"ref": ref, "tier": Tier(case.tier).label}
+        ]
+        if text.strip():
+            parts += ["-" * 40, text.strip()]
+    outbox_email(
+        to=to,
+        subject=subject,
+        body="\n\n".join(parts),
+        dedupe_key=f"response-received:{case.pk}:{now.isoformat()}",
+        case=case,
+        now=now,
+    )

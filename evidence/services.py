@@ -69,7 +69,7 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
                 payload=evidence_added_payload(item),
                 now=now,
             )
-        receipt_send(case=case, now=now)
+        receipt_send(case=case, now=now, filing=True)
     return locked
 
 

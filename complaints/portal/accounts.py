@@ -28,3 +28,19 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if profile is not None:
             language_apply(response, profile.preferred_language)
         return response
+
+
+def complainant_language(user: Any) -> str:
+    """The language to write to ``user`` in: their profile's choice, else the site's default.
+
+    Emails and documents are made without a request (in a worker, or for someone else's
+    action), so the language comes from the profile, not from the page being viewed.
+    """
+    from complaints.models import Profile
+
+    language = (
+        Profile.objects.filter(user_id=getattr(user, "pk", None))
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -147,7 +147,9 @@ def test_the_receipt_is_emailed_at_filing_and_after_each_added_item(  # type: ig
     with django_capture_on_commit_callbacks(execute=True):
         later = add(case.evidence_bundle, "chat.txt", samples.chat_text(), kind="chat_log")
     assert [m.to for m in mail.outbox] == [[complainant.email]] * 2
-    assert mail.outbox[0].subject == f"证据回执：{case.reference}"
+    # At filing the receipt is the one "filed" email; later ones are receipts alone.
+    assert mail.outbox[0].subject == f"投诉 {case.reference} 已提交"
+    assert mail.outbox[1].subject == f"证据回执：{case.reference}"
     assert later.sha256 not in mail.outbox[0].body
     assert later.sha256 in mail.outbox[1].body
     head = case.events.order_by("-seq").first()

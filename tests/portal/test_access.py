@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from complaints.portal import integrations
 from evidence.models import EvidenceItem
+from evidence.services import evidence_add
 from tests.factories import case_filed
 from tests.portal.conftest import client_for
 from tests.portal.helpers import png_file
@@ -15,8 +15,6 @@ pytestmark = pytest.mark.django_db
 CASE_PAGES = [
     ("get", "portal:case_detail"),
     ("get", "portal:case_document"),
-    ("get", "portal:case_receipt"),
-    ("get", "portal:case_package"),
     ("get", "portal:case_withdraw"),
     ("post", "portal:case_withdraw"),
     ("post", "portal:case_add_evidence"),
@@ -38,7 +36,7 @@ OWN_PAGES = [
 @pytest.fixture
 def alice_case(complainant):  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant)
-    integrations.evidence_add(
+    evidence_add(
         bundle=case.evidence_bundle, actor=complainant, file=png_file(), kind="payment_voucher"
     )
     return case
@@ -89,24 +87,37 @@ def test_signed_in_user_sees_own_pages(complainant, method, url) -> None:  # typ
         assert not response["Location"].startswith(reverse("account_login"))
 
 
-def test_evidence_files_only_to_their_owner(alice_case, complainant, outsider) -> None:  # type: ignore[no-untyped-def]
+def test_the_evidence_links_on_the_case_page_open_for_their_owner_only(
+    alice_case, complainant, outsider
+) -> None:  # type: ignore[no-untyped-def]
     item = EvidenceItem.objects.get(bundle__case=alice_case)
-    url = reverse("portal:evidence_download", args=[item.pk])
-    assert Client().get(url).status_code == 302
-    assert client_for(outsider).get(url).status_code == 404
-    response = client_for(complainant).get(url)
-    assert response.status_code == 200
+    page = client_for(complainant).get(reverse("portal:case_detail", args=[alice_case.reference]))
+    download = reverse("evidence:item_download", args=[item.pk])
+    thumbnail = reverse("evidence:item_thumbnail", args=[item.pk])
+    links = [
+        download,
+        thumbnail,
+        reverse("evidence:receipt", args=[alice_case.reference]),
+        reverse("evidence:package", args=[alice_case.reference]),
+        reverse("evidence:summary_pdf", args=[alice_case.reference]),
+    ]
+    body = page.content.decode()
+    for url in links:
+        assert f'href="{url}"' in body or f'src="{url}"' in body, url
+        assert Client().get(url).status_code == 404
+        assert client_for(outsider).get(url).status_code == 404
+        assert client_for(complainant).get(url).status_code == 200
+    response = client_for(complainant).get(download)
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     assert "attachment" in response["Content-Disposition"]
-    inline = client_for(complainant).get(url + "?inline=1")
-    assert inline["Content-Type"] == "image/png"
+    assert client_for(complainant).get(thumbnail)["Content-Type"] == "image/jpeg"
 
 
 def test_another_users_draft_file_cannot_be_removed(complainant, outsider) -> None:  # type: ignore[no-untyped-def]
     from complaints.portal.drafts import draft_current
 
     draft = draft_current(owner=complainant)
-    item = integrations.evidence_add(
+    item = evidence_add(
         bundle=draft.bundle, actor=complainant, file=png_file(), kind="payment_voucher"
     )
     url = reverse("portal:file_evidence_remove", args=[item.pk])

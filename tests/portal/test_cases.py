@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from complaints.choices import CaseStatus, EventKind
 from complaints.models import CaseEvent
-from complaints.portal import integrations
 from complaints.timeline import event_append
 from complaints.transitions import case_transition
 from escalation.models import TierStage
 from evidence.models import EvidenceItem
+from evidence.services import evidence_add
 from tests.factories import case_filed
 from tests.portal.conftest import EN, client_for
 from tests.portal.helpers import png_file, text_file
@@ -41,7 +41,7 @@ def test_my_cases_shows_the_clock_and_next_step(complainant) -> None:  # type: i
     assert case.reference in body
     assert "剩余 1 分钟" in body
     assert 'class="deadline overdue"' not in body
-    assert "把投诉信发给" in body
+    assert f"把投诉信发给{case.order.platform.name}，" in body
     with time_machine.travel(FILED + timedelta(hours=24), tick=False):
         body = client.get(reverse("portal:case_list")).content.decode()
     assert "剩余 0 分钟" in body
@@ -164,13 +164,18 @@ def test_withdraw_needs_confirmation(complainant) -> None:  # type: ignore[no-un
 
 def test_receipt_and_package_carry_the_file_hashes(complainant) -> None:  # type: ignore[no-untyped-def]
     case = _case(complainant)
-    item = integrations.evidence_add(
+    item = evidence_add(
         bundle=case.evidence_bundle, actor=complainant, file=png_file(), kind="payment_voucher"
     )
     client = client_for(complainant)
-    receipt = client.get(reverse("portal:case_receipt", args=[case.reference])).content.decode()
+    page = client.get(reverse("portal:case_detail", args=[case.reference])).content.decode()
+    receipt_url = reverse("evidence:receipt", args=[case.reference])
+    package_url = reverse("evidence:package", args=[case.reference])
+    assert f'href="{receipt_url}"' in page
+    assert f'href="{package_url}"' in page
+    receipt = client.get(receipt_url).content.decode()
     assert item.sha256 in receipt
-    response = client.get(reverse("portal:case_package", args=[case.reference]))
+    response = client.get(package_url)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["files"][0]["sha256"] == item.sha256
@@ -201,13 +206,13 @@ def test_case_page_query_count_does_not_grow_with_events_or_evidence(complainant
     case = _case(complainant)
     client = client_for(complainant)
     url = reverse("portal:case_detail", args=[case.reference])
-    integrations.evidence_add(
+    evidence_add(
         bundle=case.evidence_bundle, actor=complainant, file=png_file(), kind="payment_voucher"
     )
     _queries(client, url)
     small = _queries(client, url)
     for n in range(8):
-        integrations.evidence_add(
+        evidence_add(
             bundle=case.evidence_bundle,
             actor=complainant,
             file=png_file(f"p{n}.png", colour=(n * 20, 0, 0)),

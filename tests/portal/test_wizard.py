@@ -198,8 +198,15 @@ def test_review_shows_the_platform_letter_then_submit_files_the_case(  # type: i
     assert sealed.count() == 2
     assert all(i.sealed_at is not None for i in sealed)
     assert FilingDraft.objects.get(owner=complainant).case == case
+    # One email at filing: the reference, the next step with the letter, and the receipt.
     assert [m.to for m in mail.outbox] == [[complainant.email]]
-    assert case.reference in mail.outbox[0].subject
+    filed = mail.outbox[0]
+    assert filed.subject == f"投诉 {case.reference} 已提交"
+    assert reverse("portal:case_detail", args=[case.reference]) in filed.body
+    assert "星辰卡盟 客服 / 投诉处理部门" in filed.body
+    assert all(item.sha256 in filed.body for item in sealed)
+    page = alice_client.get(response["Location"]).content.decode()
+    assert f"回执和下一步已发送至 {complainant.email}" in page
     # A second submit (double click, back button) does not file a second case.
     alice_client.post(step_url(5), {"submit": "1"})
     assert ComplaintCase.objects.filter(complainant=complainant).count() == 1
