@@ -80,8 +80,6 @@ POLICY = {
     "portal:file_evidence_remove": OWNER_ONLY,
     "portal:case_detail": OWNER_ONLY,
     "portal:case_document": OWNER_ONLY,
-    "portal:case_receipt": OWNER_ONLY,
-    "portal:case_package": OWNER_ONLY,
     "portal:case_add_evidence": OWNER_ONLY,
     "portal:case_message": OWNER_ONLY,
     "portal:case_reference": OWNER_ONLY,
@@ -89,7 +87,6 @@ POLICY = {
     "portal:case_reject_response": OWNER_ONLY,
     "portal:case_resolve": OWNER_ONLY,
     "portal:case_withdraw": OWNER_ONLY,
-    "portal:evidence_download": OWNER_ONLY,
 }
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # signing oneself in or out
 
@@ -277,7 +274,6 @@ def test_draft_evidence_is_its_owners_alone_on_every_file_route(
         "evidence:item_download",
         "evidence:item_redacted",
         "evidence:item_thumbnail",
-        "portal:evidence_download",
     }
     problems = []
     for route, name in file_routes:
