@@ -21,7 +21,12 @@ from django.utils import timezone
 from complaints.choices import OPEN_STATUSES, EventKind
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
-from complaints.timeline import event_append, events_build_chain
+from complaints.timeline import (
+    canonical_at,
+    canonical_payload,
+    event_append,
+    event_hash,
+)
 
 from . import messages
 from .bulk import db_datetime, db_json, insert_rows
@@ -342,33 +347,42 @@ def _json_list_of_one(value: str) -> str:
     return db_json([value])
 
 
-def _payload_json(payload: dict[str, Any], cache: dict[Any, str]) -> str:
-    """JSON of an event payload; escalations repeat a handful of payloads thousands of times."""
-    try:
-        key = tuple(payload.items())
-        hash(key)
-    except TypeError:
-        return db_json(payload)
-    if key not in cache:
-        cache[key] = db_json(payload)
-    return cache[key]
+class _ChainWriter:
+    """Event rows (database form) chained onto each case's last event, without model instances.
 
+    The hash is ``complaints.timeline.event_hash``: the same bytes as
+    ``CaseEvent.canonical_content``, with the instant and each distinct payload encoded once.
+    """
 
-def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
-    payloads: dict[Any, str] = {}
-    return [
-        (
-            e.case_id,
-            e.seq,
-            e.kind,
-            e.actor_id,
-            db_datetime(e.created_at),
-            _payload_json(e.payload, payloads),
-            e.prev_hash,
-            e.hash,
+    def __init__(self, *, now: datetime, actor_id: int | None) -> None:
+        self.actor_id = actor_id
+        self.created_at = db_datetime(now)
+        self.at = canonical_at(now)
+        self.payloads: dict[Any, tuple[str, str]] = {}
+
+    def row(
+        self, *, case_id: int, last: _LastEvent | None, kind: str, payload: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        try:
+            key: Any = tuple(payload.items())
+            encoded = self.payloads.get(key)
+        except TypeError:  # a list in the payload: not cached
+            key, encoded = None, None
+        if encoded is None:
+            encoded = (canonical_payload(payload), db_json(payload))
+            if key is not None:
+                self.payloads[key] = encoded
+        seq, prev = (last.seq + 1, last.hash) if last else (1, "")
+        hash_ = event_hash(
+            case_id=case_id,
+            seq=seq,
+            kind=kind,
+            actor_id=self.actor_id,
+            at=self.at,
+            payload=encoded[0],
+            prev=prev,
         )
-        for e in events
-    ]
+        return (case_id, seq, kind, self.actor_id, self.created_at, encoded[1], prev, hash_)
 
 
 def _user_emails(user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -390,25 +404,32 @@ def _escalate_claimed(
     Set-based: a fixed number of queries per batch whatever its size. Each write is
     conditional on the stage still being open, so a repeated attempt changes nothing.
     """
-    stages_qs = TierStage.objects.filter(case_id__in=case_ids, closed_at__isnull=True)
+    stages_qs = TierStage.objects.filter(
+        case_id__in=case_ids, closed_at__isnull=True, case__status__in=OPEN_STATUSES
+    )
     if due_only:
         stages_qs = stages_qs.filter(paused_at__isnull=True, next_due_at__lte=now)
-    stages = list(stages_qs.values_list("pk", "case_id", "tier", "next_due_at"))
+    # One query for the stages, their cases and the recipients' addresses.
+    stages = list(
+        stages_qs.values_list(
+            "pk",
+            "case_id",
+            "tier",
+            "next_due_at",
+            "case__urgency",
+            "case__complainant__email",
+            "case__assigned_to_id",
+            "case__assigned_to__email",
+        )
+    )
     if not stages:
         return 0, 0
-    cases = {
-        case.pk: case
-        for case in ComplaintCase.objects.filter(
-            pk__in=[row[1] for row in stages], status__in=OPEN_STATUSES
-        ).only("pk", "urgency", "complainant_id", "assigned_to_id")
-    }
-    emails = _user_emails(
-        [c.complainant_id for c in cases.values()] + [c.assigned_to_id for c in cases.values()]
-    )
+    cases = [row[1] for row in stages]
     last_events = _last_events(cases)
     reason = StageCloseReason.ESCALATED_BY_STAFF if actor else StageCloseReason.EXPIRED
-    actor_obj = actor if getattr(actor, "pk", None) else None
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     at = db_datetime(now)
+    chain = _ChainWriter(now=now, actor_id=actor_id)
     lead = warning_lead()
     stage_values: dict[tuple[str, str], tuple[Any, ...]] = {}
     close_ids: list[int] = []
@@ -416,38 +437,38 @@ def _escalate_claimed(
     flag_case_ids: list[int] = []
     to_tier: dict[str, list[int]] = defaultdict(list)
     new_stages: list[tuple[Any, ...]] = []
-    events: list[CaseEvent] = []
+    events: list[tuple[Any, ...]] = []
     mails: list[tuple[Any, ...] | None] = []
-    for stage_id, case_id, tier, due_at in stages:
-        case = cases.get(case_id)
-        if case is None:
-            continue
+    for row in stages:
+        stage_id, case_id, tier, due_at, urgency, to_complainant, assigned_to_id, to_staff = row
         nxt = tier_next(tier)
         if nxt is None:
             check_in = (due_at or now).isoformat()  # each check-in reminds once
             flag_stage_ids.append(stage_id)
             flag_case_ids.append(case_id)
-            entry = {
-                "kind": EventKind.LADDER_EXHAUSTED,
-                "actor": actor_obj,
-                "now": now,
-                "payload": {"tier": tier},
-            }
+            events.append(
+                chain.row(
+                    case_id=case_id,
+                    last=last_events.get(case_id),
+                    kind=EventKind.LADDER_EXHAUSTED,
+                    payload={"tier": tier},
+                )
+            )
             mails.append(
                 _notification(
                     key=f"ladder-end:{stage_id}:{check_in}:complainant",
                     case_id=case_id,
-                    to=emails.get(case.complainant_id),
+                    to=to_complainant,
                     template="ladder_end",
                     now=at,
                 )
             )
-            if case.assigned_to_id:
+            if assigned_to_id:
                 mails.append(
                     _notification(
                         key=f"ladder-end:{stage_id}:{check_in}:staff",
                         case_id=case_id,
-                        to=emails.get(case.assigned_to_id),
+                        to=to_staff,
                         template="ladder_end_staff",
                         now=at,
                     )
@@ -455,7 +476,7 @@ def _escalate_claimed(
         else:
             close_ids.append(stage_id)
             to_tier[nxt].append(case_id)
-            key = (nxt, case.urgency)
+            key = (nxt, urgency)
             if key not in stage_values:
                 terms = terms_by_key[key]
                 d = stage_deadlines(terms=terms, opened_at=now)
@@ -474,23 +495,24 @@ def _escalate_claimed(
                     "",
                 )
             new_stages.append((case_id, *stage_values[key]))
-            entry = {
-                "kind": EventKind.ESCALATED,
-                "actor": actor_obj,
-                "now": now,
-                "payload": {"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
-            }
+            events.append(
+                chain.row(
+                    case_id=case_id,
+                    last=last_events.get(case_id),
+                    kind=EventKind.ESCALATED,
+                    payload={"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
+                )
+            )
             mails.append(
                 _notification(
                     key=f"escalated:{case_id}:{nxt}",
                     case_id=case_id,
-                    to=emails.get(case.complainant_id),
+                    to=to_complainant,
                     template="escalated",
                     now=at,
                     tier=str(nxt),
                 )
             )
-        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case_id)))
     if close_ids:
         closed = TierStage.objects.filter(pk__in=close_ids, closed_at__isnull=True).update(
             closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
@@ -505,7 +527,7 @@ def _escalate_claimed(
         ComplaintCase.objects.filter(pk__in=flag_case_ids).update(
             needs_staff_attention=True, updated_at=now
         )
-    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, events)
     insert_rows(
         OutboxEmail._meta.db_table,
         OUTBOX_COLUMNS,
@@ -534,7 +556,8 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
     )
     last_events = _last_events([s.case_id for s in stages])
     at = db_datetime(now)
-    events: list[CaseEvent] = []
+    chain = _ChainWriter(now=now, actor_id=None)
+    events: list[tuple[Any, ...]] = []
     mails: list[tuple[Any, ...] | None] = []
     for stage in stages:
         case = stage.case
@@ -545,8 +568,14 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
         ]
         due = stage.next_due_at.isoformat()
         context = {"tier": stage.tier, "clocks": clocks, "due": due}
-        entry = {"kind": EventKind.DEADLINE_WARNING, "now": now, "payload": context}
-        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case.pk)))
+        events.append(
+            chain.row(
+                case_id=case.pk,
+                last=last_events.get(case.pk),
+                kind=EventKind.DEADLINE_WARNING,
+                payload=context,
+            )
+        )
         for role, recipient, template in (
             ("complainant", case.complainant_id, "deadline_warning"),
             ("staff", case.assigned_to_id, "deadline_warning_staff"),
@@ -562,7 +591,7 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
                 )
             )
     TierStage.objects.filter(pk__in=[s.pk for s in stages]).update(warn_at=None)
-    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, events)
     insert_rows(
         OutboxEmail._meta.db_table,
         OUTBOX_COLUMNS,
