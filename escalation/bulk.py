@@ -59,7 +59,7 @@ def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     global COPY_STATEMENTS
     qn = connection.ops.quote_name
     buffer = io.StringIO()
-    buffer.writelines("\t".join(_copy_value(v) for v in row) + "\n" for row in rows)
+    buffer.writelines("\t".join(map(_copy_value, row)) + "\n" for row in rows)
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
