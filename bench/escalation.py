@@ -177,13 +177,18 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+CLIENT_CPU: list[float] = []
+
+
 def measured_sweep(now) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
     counter = QueryCounter()
     copies_before = bulk.COPY_STATEMENTS
     with connection.execute_wrapper(counter), connection.execute_wrapper(timer):
         started = time.perf_counter()
+        cpu_started = time.process_time()
         result = sweep_overdue(now=now)
         seconds = time.perf_counter() - started
+        CLIENT_CPU.append(time.process_time() - cpu_started)
     # COPY goes around Django's cursor wrappers: counted separately, reported together.
     return result.escalated, seconds, counter.count + bulk.COPY_STATEMENTS - copies_before
 
@@ -224,6 +229,8 @@ def main() -> None:
                 "K": args.k,
                 "escalated": escalated,
                 "seconds": round(seconds, 3),
+                # CPU time of this (Django) process; the rest is PostgreSQL and waiting.
+                "client_cpu_seconds": round(CLIENT_CPU[0], 3),
                 "queries": queries,
                 "escalated_events": events,
                 "outbox_rows": OutboxEmail.objects.count(),
@@ -234,6 +241,8 @@ def main() -> None:
                 "k0_seconds": round(k0_seconds, 4),
                 "k0_queries": k0_queries,
                 "seed_seconds": round(seed_seconds, 1),
+                # The machine is shared: the 1/5/15-minute load averages after the sweeps.
+                "loadavg": [round(x, 2) for x in os.getloadavg()],
             }
         )
     )
