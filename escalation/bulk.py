@@ -10,6 +10,7 @@ database form (``db_datetime``, ``db_json``). Elsewhere (SQLite) a multi-row INS
 import functools
 import io
 import json
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from django.db import connection
 
 # COPY statements bypass Django's execute wrappers; the benchmark adds these to its count.
 COPY_STATEMENTS = 0
+_COUNT_LOCK = threading.Lock()  # the sweep may copy from several threads
 
 
 def db_datetime(value: datetime | None) -> Any:
@@ -65,7 +67,8 @@ def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
         cursor.cursor.copy_expert(
             f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN", buffer
         )
-    COPY_STATEMENTS += 1
+    with _COUNT_LOCK:
+        COPY_STATEMENTS += 1
 
 
 def insert_rows(

@@ -8,6 +8,7 @@ escalates a stage that a service is changing, and never waits for one.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from json.encoder import encode_basestring
@@ -675,8 +676,59 @@ def sweep_plan(*, now: datetime, limit: int = 10_000) -> list[dict[str, Any]]:
     ]
 
 
+def _escalate_batch(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms], into: SweepResult
+) -> int:
+    """One transaction: claim up to ``batch_size`` overdue cases and escalate them."""
+    with transaction.atomic():
+        case_ids = _claim_cases(now=now, limit=batch_size, column="next_due_at")
+        if not case_ids:
+            return 0
+        if not terms:  # read once per sweep, and only when something is due
+            terms.update(policy_terms_all())
+        escalated, flagged = _escalate_claimed(case_ids=case_ids, now=now, terms_by_key=terms)
+    into.batches += 1
+    into.escalated += escalated
+    into.flagged += flagged
+    return len(case_ids)
+
+
+def _escalate_until_done(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms], into: SweepResult
+) -> None:
+    while _escalate_batch(now=now, batch_size=batch_size, terms=terms, into=into) == batch_size:
+        pass
+
+
+def _escalate_in_thread(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms]
+) -> SweepResult:
+    """A helper sweeping on its own connection, like a second worker would."""
+    result = SweepResult()
+    try:
+        _escalate_until_done(now=now, batch_size=batch_size, terms=terms, into=result)
+    finally:
+        connection.close()
+    return result
+
+
+def _sweep_helpers(workers: int | None) -> int:
+    """Extra threads for a big sweep: the work is mostly PostgreSQL's, and a second backend
+    uses the second core. Skip-locked claiming already splits batches between concurrent
+    sweeps; a helper is one more of them. Not inside a caller's transaction (a helper could
+    not see its rows), and not on SQLite (one writer at a time)."""
+    workers = workers or getattr(settings, "ESCALATION_SWEEP_WORKERS", 2)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 0
+    return max(0, workers - 1)
+
+
 def sweep_overdue(
-    *, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    workers: int | None = None,
 ) -> SweepResult:
     """Escalate every overdue stage once, then queue the warnings of clocks about to run out.
 
@@ -691,22 +743,21 @@ def sweep_overdue(
         result.planned = sweep_plan(now=now)
         return result
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
-    terms_by_key: dict[tuple[str, str], PolicyTerms] | None = None
-    while True:
-        with transaction.atomic():
-            case_ids = _claim_cases(now=now, limit=batch_size, column="next_due_at")
-            if not case_ids:
-                break
-            if terms_by_key is None:
-                terms_by_key = policy_terms_all()
-            escalated, flagged = _escalate_claimed(
-                case_ids=case_ids, now=now, terms_by_key=terms_by_key
-            )
-        result.batches += 1
-        result.escalated += escalated
-        result.flagged += flagged
-        if len(case_ids) < batch_size:
-            break
+    terms_by_key: dict[tuple[str, str], PolicyTerms] = {}
+    claimed = _escalate_batch(now=now, batch_size=batch_size, terms=terms_by_key, into=result)
+    if claimed == batch_size:  # more may be due: go on, on both cores where possible
+        helpers = _sweep_helpers(workers)
+        with ThreadPoolExecutor(max_workers=max(helpers, 1)) as pool:
+            futures = [
+                pool.submit(_escalate_in_thread, now=now, batch_size=batch_size, terms=terms_by_key)
+                for _ in range(helpers)
+            ]
+            _escalate_until_done(now=now, batch_size=batch_size, terms=terms_by_key, into=result)
+            for future in futures:
+                part = future.result()
+                result.batches += part.batches
+                result.escalated += part.escalated
+                result.flagged += part.flagged
     while True:
         with transaction.atomic():
             case_ids = _claim_cases(now=now, limit=batch_size, column="warn_at")
