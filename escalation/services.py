@@ -735,7 +735,9 @@ def sweep_overdue(
     Each batch is one transaction: claim case rows (skip locked), escalate their overdue
     stages, append their events and queue their emails. A worker killed mid-sweep loses
     only its open batch, whose rows the next sweep claims again: no case is ever half
-    escalated, and concurrent sweeps never escalate the same stage twice.
+    escalated, and concurrent sweeps never escalate the same stage twice. When the first
+    batch comes back full, ``workers - 1`` helper threads (setting
+    ``ESCALATION_SWEEP_WORKERS``, default 2) sweep alongside on their own connections.
     """
     now = now or timezone.now()
     result = SweepResult()
