@@ -3,7 +3,9 @@
 A PostgreSQL heap-only-tuple update skips every index of the table when no indexed column
 changes and the new row version fits on the same page. The sweep changes only ``tier``,
 ``updated_at`` and ``needs_staff_attention``; with ``tier`` out of the indexes and 10 % of
-each page left free, each escalated case costs one heap write instead of ten index inserts.
+each page left free, an escalated case can cost one heap write instead of ten index inserts.
+Only as many as fit in the free space: with cases filed back to back (about 40 to a page)
+and all overdue at once, the benchmark measured 1,250 of 10,000 escalations as HOT.
 """
 
 from django.db import migrations, models
