@@ -23,8 +23,10 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
 from django.utils.dateparse import parse_datetime  # noqa: E402
 
 from complaints.models import CaseEvent  # noqa: E402
@@ -177,13 +179,28 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+CLIENT_CPU: list[float] = []
+
+
+WORKERS: list[int | None] = [None]
+
+
 def measured_sweep(now) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
     counter = QueryCounter()
     copies_before = bulk.COPY_STATEMENTS
+
+    def wrap(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+        # The sweep's helper threads open their own connections: count and time them too.
+        connection.execute_wrappers.extend([counter, timer])
+
+    connection_created.connect(wrap)
     with connection.execute_wrapper(counter), connection.execute_wrapper(timer):
         started = time.perf_counter()
-        result = sweep_overdue(now=now)
+        cpu_started = time.process_time()
+        result = sweep_overdue(now=now, workers=WORKERS[0])
         seconds = time.perf_counter() - started
+        CLIENT_CPU.append(time.process_time() - cpu_started)
+    connection_created.disconnect(wrap)
     # COPY goes around Django's cursor wrappers: counted separately, reported together.
     return result.escalated, seconds, counter.count + bulk.COPY_STATEMENTS - copies_before
 
@@ -196,7 +213,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="undo the last run instead of seeding again"
     )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="sweep threads (default: the setting, 2)"
+    )
     args = parser.parse_args()
+    WORKERS[0] = args.workers
     if connection.vendor != "postgresql":
         sys.exit("bench/escalation.py needs PostgreSQL: set DATABASE_URL")
     call_command("migrate", verbosity=0)
@@ -223,7 +244,10 @@ def main() -> None:
                 "N": args.n,
                 "K": args.k,
                 "escalated": escalated,
+                "workers": args.workers or getattr(settings, "ESCALATION_SWEEP_WORKERS", 2),
                 "seconds": round(seconds, 3),
+                # CPU time of this (Django) process; the rest is PostgreSQL and waiting.
+                "client_cpu_seconds": round(CLIENT_CPU[0], 3),
                 "queries": queries,
                 "escalated_events": events,
                 "outbox_rows": OutboxEmail.objects.count(),
@@ -234,6 +258,8 @@ def main() -> None:
                 "k0_seconds": round(k0_seconds, 4),
                 "k0_queries": k0_queries,
                 "seed_seconds": round(seed_seconds, 1),
+                # The machine is shared: the 1/5/15-minute load averages after the sweeps.
+                "loadavg": [round(x, 2) for x in os.getloadavg()],
             }
         )
     )

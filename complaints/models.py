@@ -217,7 +217,9 @@ class ComplaintCase(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["complainant", "-created_at"], name="case_complainant_recent"),
-            models.Index(fields=["status", "tier"], name="case_status_tier"),
+            # Not (status, tier): an escalation changes the tier, and an indexed tier makes
+            # every escalation a non-HOT update writing all ten indexes of this table.
+            models.Index(fields=["status"], name="case_status"),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
             models.Index(fields=["problem_type", "-created_at"], name="case_problem_recent"),
         ]

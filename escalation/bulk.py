@@ -10,6 +10,7 @@ database form (``db_datetime``, ``db_json``). Elsewhere (SQLite) a multi-row INS
 import functools
 import io
 import json
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from django.db import connection
 
 # COPY statements bypass Django's execute wrappers; the benchmark adds these to its count.
 COPY_STATEMENTS = 0
+_COUNT_LOCK = threading.Lock()  # the sweep may copy from several threads
 
 
 def db_datetime(value: datetime | None) -> Any:
@@ -32,8 +34,14 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_value(value: Any) -> str:
-    if type(value) is int:
+    kind = type(value)
+    if kind is int:
         return str(value)
+    if kind is str:
+        # Most text (hashes, keys, JSON without control characters) needs no escaping.
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
     return _copy_text(value)
 
 
@@ -53,13 +61,14 @@ def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     global COPY_STATEMENTS
     qn = connection.ops.quote_name
     buffer = io.StringIO()
-    buffer.writelines("\t".join(_copy_value(v) for v in row) + "\n" for row in rows)
+    buffer.writelines("\t".join(map(_copy_value, row)) + "\n" for row in rows)
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
             f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN", buffer
         )
-    COPY_STATEMENTS += 1
+    with _COUNT_LOCK:
+        COPY_STATEMENTS += 1
 
 
 def insert_rows(

@@ -8,20 +8,28 @@ escalates a stage that a service is changing, and never waits for one.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, Model, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints.choices import OPEN_STATUSES, EventKind
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
-from complaints.timeline import event_append, events_build_chain
+from complaints.timeline import (
+    canonical_at,
+    canonical_payload,
+    event_append,
+    event_hash,
+)
 
 from . import messages
 from .bulk import db_datetime, db_json, insert_rows
@@ -246,6 +254,22 @@ class SweepResult:
     planned: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _ids_in(model: type[Model], column: str, ids: list[int]) -> Q | RawSQL:
+    """``column IN ids`` for the sweep's batches.
+
+    Django prepares each value of an ``__in`` list through the field (a batch of 10,000
+    ids costs tens of milliseconds per query); PostgreSQL takes the ids as one array.
+    """
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        return RawSQL(  # noqa: S611 (identifiers from model metadata, ids bound)
+            f"{qn(model._meta.db_table)}.{qn(column)} = ANY(%s::bigint[])",
+            (list(ids),),
+            output_field=BooleanField(),
+        )
+    return Q(**{f"{column}__in": ids})
+
+
 def _claim_cases(*, now: datetime, limit: int, column: str) -> list[int]:
     """Lock up to ``limit`` cases with a stage due by ``column``; rows others hold are skipped.
 
@@ -273,7 +297,7 @@ class _LastEvent(NamedTuple):
 
 def _last_events(case_ids: Iterable[int]) -> dict[int, Any]:
     """The newest event of each case (its seq and hash), for chaining onto under the lock."""
-    events = CaseEvent.objects.filter(case_id__in=list(case_ids))
+    events = CaseEvent.objects.filter(_ids_in(CaseEvent, "case_id", list(case_ids)))
     if connection.vendor == "postgresql":
         # DISTINCT ON walks the (case, seq) unique index once per case.
         rows = events.order_by("case_id", "-seq").distinct("case_id")
@@ -334,41 +358,79 @@ def _notification(
     """An outbox row (in database form) rendered from the case when it is sent."""
     if not to:
         return None
-    ctx = db_json({"case": case_id, "language": _language(), **context})
-    return (key, case_id, _json_list_of_one(to), "", "", "", template, ctx, now, now, 0, "")
+    ctx = _context_json(case_id, _language(), context)
+    return (
+        key,
+        case_id,
+        "[" + encode_basestring(to) + "]",
+        "",
+        "",
+        "",
+        template,
+        ctx,
+        now,
+        now,
+        0,
+        "",
+    )
 
 
-def _json_list_of_one(value: str) -> str:
-    return db_json([value])
-
-
-def _payload_json(payload: dict[str, Any], cache: dict[Any, str]) -> str:
-    """JSON of an event payload; escalations repeat a handful of payloads thousands of times."""
+def _context_json(case_id: int, language: str, context: dict[str, Any]) -> str:
+    """``db_json({"case": case_id, "language": language, **context})``, with the part after
+    the case id encoded once per distinct context (a sweep repeats a handful)."""
     try:
-        key = tuple(payload.items())
-        hash(key)
-    except TypeError:
-        return db_json(payload)
-    if key not in cache:
-        cache[key] = db_json(payload)
-    return cache[key]
+        key: Any = (language, *context.items())
+        tail = _CONTEXT_TAILS.get(key)
+    except TypeError:  # a list in the context: not cached
+        key, tail = None, None
+    if tail is None:
+        if "case" in context:
+            return db_json({"case": case_id, "language": language, **context})
+        tail = db_json({"language": language, **context})[1:]
+        if key is not None and len(_CONTEXT_TAILS) < 1024:
+            _CONTEXT_TAILS[key] = tail
+    return '{"case":' + int.__repr__(case_id) + "," + tail
 
 
-def _events_rows(events: Iterable[CaseEvent]) -> list[tuple[Any, ...]]:
-    payloads: dict[Any, str] = {}
-    return [
-        (
-            e.case_id,
-            e.seq,
-            e.kind,
-            e.actor_id,
-            db_datetime(e.created_at),
-            _payload_json(e.payload, payloads),
-            e.prev_hash,
-            e.hash,
+_CONTEXT_TAILS: dict[Any, str] = {}
+
+
+class _ChainWriter:
+    """Event rows (database form) chained onto each case's last event, without model instances.
+
+    The hash is ``complaints.timeline.event_hash``: the same bytes as
+    ``CaseEvent.canonical_content``, with the instant and each distinct payload encoded once.
+    """
+
+    def __init__(self, *, now: datetime, actor_id: int | None) -> None:
+        self.actor_id = actor_id
+        self.created_at = db_datetime(now)
+        self.at = canonical_at(now)
+        self.payloads: dict[Any, tuple[str, str]] = {}
+
+    def row(
+        self, *, case_id: int, last: _LastEvent | None, kind: str, payload: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        try:
+            key: Any = tuple(payload.items())
+            encoded = self.payloads.get(key)
+        except TypeError:  # a list in the payload: not cached
+            key, encoded = None, None
+        if encoded is None:
+            encoded = (canonical_payload(payload), db_json(payload))
+            if key is not None:
+                self.payloads[key] = encoded
+        seq, prev = (last.seq + 1, last.hash) if last else (1, "")
+        hash_ = event_hash(
+            case_id=case_id,
+            seq=seq,
+            kind=kind,
+            actor_id=self.actor_id,
+            at=self.at,
+            payload=encoded[0],
+            prev=prev,
         )
-        for e in events
-    ]
+        return (case_id, seq, kind, self.actor_id, self.created_at, encoded[1], prev, hash_)
 
 
 def _user_emails(user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -390,25 +452,34 @@ def _escalate_claimed(
     Set-based: a fixed number of queries per batch whatever its size. Each write is
     conditional on the stage still being open, so a repeated attempt changes nothing.
     """
-    stages_qs = TierStage.objects.filter(case_id__in=case_ids, closed_at__isnull=True)
+    stages_qs = TierStage.objects.filter(
+        _ids_in(TierStage, "case_id", case_ids),
+        closed_at__isnull=True,
+        case__status__in=OPEN_STATUSES,
+    )
     if due_only:
         stages_qs = stages_qs.filter(paused_at__isnull=True, next_due_at__lte=now)
-    stages = list(stages_qs.values_list("pk", "case_id", "tier", "next_due_at"))
+    # One query for the stages, their cases and the recipients' addresses.
+    stages = list(
+        stages_qs.values_list(
+            "pk",
+            "case_id",
+            "tier",
+            "next_due_at",
+            "case__urgency",
+            "case__complainant__email",
+            "case__assigned_to_id",
+            "case__assigned_to__email",
+        )
+    )
     if not stages:
         return 0, 0
-    cases = {
-        case.pk: case
-        for case in ComplaintCase.objects.filter(
-            pk__in=[row[1] for row in stages], status__in=OPEN_STATUSES
-        ).only("pk", "urgency", "complainant_id", "assigned_to_id")
-    }
-    emails = _user_emails(
-        [c.complainant_id for c in cases.values()] + [c.assigned_to_id for c in cases.values()]
-    )
+    cases = [row[1] for row in stages]
     last_events = _last_events(cases)
     reason = StageCloseReason.ESCALATED_BY_STAFF if actor else StageCloseReason.EXPIRED
-    actor_obj = actor if getattr(actor, "pk", None) else None
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     at = db_datetime(now)
+    chain = _ChainWriter(now=now, actor_id=actor_id)
     lead = warning_lead()
     stage_values: dict[tuple[str, str], tuple[Any, ...]] = {}
     close_ids: list[int] = []
@@ -416,38 +487,38 @@ def _escalate_claimed(
     flag_case_ids: list[int] = []
     to_tier: dict[str, list[int]] = defaultdict(list)
     new_stages: list[tuple[Any, ...]] = []
-    events: list[CaseEvent] = []
+    events: list[tuple[Any, ...]] = []
     mails: list[tuple[Any, ...] | None] = []
-    for stage_id, case_id, tier, due_at in stages:
-        case = cases.get(case_id)
-        if case is None:
-            continue
+    for row in stages:
+        stage_id, case_id, tier, due_at, urgency, to_complainant, assigned_to_id, to_staff = row
         nxt = tier_next(tier)
         if nxt is None:
             check_in = (due_at or now).isoformat()  # each check-in reminds once
             flag_stage_ids.append(stage_id)
             flag_case_ids.append(case_id)
-            entry = {
-                "kind": EventKind.LADDER_EXHAUSTED,
-                "actor": actor_obj,
-                "now": now,
-                "payload": {"tier": tier},
-            }
+            events.append(
+                chain.row(
+                    case_id=case_id,
+                    last=last_events.get(case_id),
+                    kind=EventKind.LADDER_EXHAUSTED,
+                    payload={"tier": tier},
+                )
+            )
             mails.append(
                 _notification(
                     key=f"ladder-end:{stage_id}:{check_in}:complainant",
                     case_id=case_id,
-                    to=emails.get(case.complainant_id),
+                    to=to_complainant,
                     template="ladder_end",
                     now=at,
                 )
             )
-            if case.assigned_to_id:
+            if assigned_to_id:
                 mails.append(
                     _notification(
                         key=f"ladder-end:{stage_id}:{check_in}:staff",
                         case_id=case_id,
-                        to=emails.get(case.assigned_to_id),
+                        to=to_staff,
                         template="ladder_end_staff",
                         now=at,
                     )
@@ -455,7 +526,7 @@ def _escalate_claimed(
         else:
             close_ids.append(stage_id)
             to_tier[nxt].append(case_id)
-            key = (nxt, case.urgency)
+            key = (nxt, urgency)
             if key not in stage_values:
                 terms = terms_by_key[key]
                 d = stage_deadlines(terms=terms, opened_at=now)
@@ -474,38 +545,41 @@ def _escalate_claimed(
                     "",
                 )
             new_stages.append((case_id, *stage_values[key]))
-            entry = {
-                "kind": EventKind.ESCALATED,
-                "actor": actor_obj,
-                "now": now,
-                "payload": {"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
-            }
+            events.append(
+                chain.row(
+                    case_id=case_id,
+                    last=last_events.get(case_id),
+                    kind=EventKind.ESCALATED,
+                    payload={"from_tier": tier, "to_tier": str(nxt), "reason": str(reason)},
+                )
+            )
             mails.append(
                 _notification(
                     key=f"escalated:{case_id}:{nxt}",
                     case_id=case_id,
-                    to=emails.get(case.complainant_id),
+                    to=to_complainant,
                     template="escalated",
                     now=at,
                     tier=str(nxt),
                 )
             )
-        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case_id)))
     if close_ids:
-        closed = TierStage.objects.filter(pk__in=close_ids, closed_at__isnull=True).update(
-            closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
-        )
+        closed = TierStage.objects.filter(
+            _ids_in(TierStage, "id", close_ids), closed_at__isnull=True
+        ).update(closed_at=now, close_reason=reason, next_due_at=None, warn_at=None)
         if closed != len(close_ids):
             raise ConcurrentChange()
         for tier, ids in to_tier.items():
-            ComplaintCase.objects.filter(pk__in=ids).update(tier=tier, updated_at=now)
+            ComplaintCase.objects.filter(_ids_in(ComplaintCase, "id", ids)).update(
+                tier=tier, updated_at=now
+            )
         insert_rows(TierStage._meta.db_table, STAGE_COLUMNS, new_stages)
     if flag_stage_ids:
         TierStage.objects.filter(pk__in=flag_stage_ids).update(next_due_at=None, warn_at=None)
         ComplaintCase.objects.filter(pk__in=flag_case_ids).update(
             needs_staff_attention=True, updated_at=now
         )
-    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, events)
     insert_rows(
         OutboxEmail._meta.db_table,
         OUTBOX_COLUMNS,
@@ -534,7 +608,8 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
     )
     last_events = _last_events([s.case_id for s in stages])
     at = db_datetime(now)
-    events: list[CaseEvent] = []
+    chain = _ChainWriter(now=now, actor_id=None)
+    events: list[tuple[Any, ...]] = []
     mails: list[tuple[Any, ...] | None] = []
     for stage in stages:
         case = stage.case
@@ -545,8 +620,14 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
         ]
         due = stage.next_due_at.isoformat()
         context = {"tier": stage.tier, "clocks": clocks, "due": due}
-        entry = {"kind": EventKind.DEADLINE_WARNING, "now": now, "payload": context}
-        events.extend(events_build_chain(case=case, entries=[entry], last=last_events.get(case.pk)))
+        events.append(
+            chain.row(
+                case_id=case.pk,
+                last=last_events.get(case.pk),
+                kind=EventKind.DEADLINE_WARNING,
+                payload=context,
+            )
+        )
         for role, recipient, template in (
             ("complainant", case.complainant_id, "deadline_warning"),
             ("staff", case.assigned_to_id, "deadline_warning_staff"),
@@ -562,7 +643,7 @@ def _warn_claimed(*, case_ids: list[int], now: datetime) -> int:
                 )
             )
     TierStage.objects.filter(pk__in=[s.pk for s in stages]).update(warn_at=None)
-    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, _events_rows(events))
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, events)
     insert_rows(
         OutboxEmail._meta.db_table,
         OUTBOX_COLUMNS,
@@ -595,15 +676,68 @@ def sweep_plan(*, now: datetime, limit: int = 10_000) -> list[dict[str, Any]]:
     ]
 
 
+def _escalate_batch(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms], into: SweepResult
+) -> int:
+    """One transaction: claim up to ``batch_size`` overdue cases and escalate them."""
+    with transaction.atomic():
+        case_ids = _claim_cases(now=now, limit=batch_size, column="next_due_at")
+        if not case_ids:
+            return 0
+        if not terms:  # read once per sweep, and only when something is due
+            terms.update(policy_terms_all())
+        escalated, flagged = _escalate_claimed(case_ids=case_ids, now=now, terms_by_key=terms)
+    into.batches += 1
+    into.escalated += escalated
+    into.flagged += flagged
+    return len(case_ids)
+
+
+def _escalate_until_done(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms], into: SweepResult
+) -> None:
+    while _escalate_batch(now=now, batch_size=batch_size, terms=terms, into=into) == batch_size:
+        pass
+
+
+def _escalate_in_thread(
+    *, now: datetime, batch_size: int, terms: dict[tuple[str, str], PolicyTerms]
+) -> SweepResult:
+    """A helper sweeping on its own connection, like a second worker would."""
+    result = SweepResult()
+    try:
+        _escalate_until_done(now=now, batch_size=batch_size, terms=terms, into=result)
+    finally:
+        connection.close()
+    return result
+
+
+def _sweep_helpers(workers: int | None) -> int:
+    """Extra threads for a big sweep: the work is mostly PostgreSQL's, and a second backend
+    uses the second core. Skip-locked claiming already splits batches between concurrent
+    sweeps; a helper is one more of them. Not inside a caller's transaction (a helper could
+    not see its rows), and not on SQLite (one writer at a time)."""
+    workers = workers or getattr(settings, "ESCALATION_SWEEP_WORKERS", 2)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 0
+    return max(0, workers - 1)
+
+
 def sweep_overdue(
-    *, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    workers: int | None = None,
 ) -> SweepResult:
     """Escalate every overdue stage once, then queue the warnings of clocks about to run out.
 
     Each batch is one transaction: claim case rows (skip locked), escalate their overdue
     stages, append their events and queue their emails. A worker killed mid-sweep loses
     only its open batch, whose rows the next sweep claims again: no case is ever half
-    escalated, and concurrent sweeps never escalate the same stage twice.
+    escalated, and concurrent sweeps never escalate the same stage twice. When the first
+    batch comes back full, ``workers - 1`` helper threads (setting
+    ``ESCALATION_SWEEP_WORKERS``, default 2) sweep alongside on their own connections.
     """
     now = now or timezone.now()
     result = SweepResult()
@@ -611,22 +745,21 @@ def sweep_overdue(
         result.planned = sweep_plan(now=now)
         return result
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
-    terms_by_key: dict[tuple[str, str], PolicyTerms] | None = None
-    while True:
-        with transaction.atomic():
-            case_ids = _claim_cases(now=now, limit=batch_size, column="next_due_at")
-            if not case_ids:
-                break
-            if terms_by_key is None:
-                terms_by_key = policy_terms_all()
-            escalated, flagged = _escalate_claimed(
-                case_ids=case_ids, now=now, terms_by_key=terms_by_key
-            )
-        result.batches += 1
-        result.escalated += escalated
-        result.flagged += flagged
-        if len(case_ids) < batch_size:
-            break
+    terms_by_key: dict[tuple[str, str], PolicyTerms] = {}
+    claimed = _escalate_batch(now=now, batch_size=batch_size, terms=terms_by_key, into=result)
+    if claimed == batch_size:  # more may be due: go on, on both cores where possible
+        helpers = _sweep_helpers(workers)
+        with ThreadPoolExecutor(max_workers=max(helpers, 1)) as pool:
+            futures = [
+                pool.submit(_escalate_in_thread, now=now, batch_size=batch_size, terms=terms_by_key)
+                for _ in range(helpers)
+            ]
+            _escalate_until_done(now=now, batch_size=batch_size, terms=terms_by_key, into=result)
+            for future in futures:
+                part = future.result()
+                result.batches += part.batches
+                result.escalated += part.escalated
+                result.flagged += part.flagged
     while True:
         with transaction.atomic():
             case_ids = _claim_cases(now=now, limit=batch_size, column="warn_at")

@@ -189,6 +189,35 @@ def test_concurrent_sweeps_escalate_each_stage_exactly_once(postgres: None) -> N
 
 
 @pytest.mark.django_db(transaction=True)
+def test_one_big_sweep_shares_its_batches_with_helper_threads_exactly_once(  # type: ignore[no-untyped-def]
+    postgres: None, monkeypatch
+) -> None:
+    from escalation import services as escalation_services
+
+    cases = _file_overdue(40)
+    threads_seen: set[int] = set()
+    real_batch = escalation_services._escalate_batch
+
+    def recording_batch(**kwargs):  # type: ignore[no-untyped-def]
+        claimed = real_batch(**kwargs)
+        if claimed:
+            threads_seen.add(threading.get_ident())
+        return claimed
+
+    monkeypatch.setattr(escalation_services, "_escalate_batch", recording_batch)
+    result = sweep_overdue(now=T0 + timedelta(hours=24), batch_size=2, workers=3)
+    assert result.escalated == len(cases)
+    assert len(threads_seen) > 1  # the helpers really took batches
+    for case in cases:
+        assert case.events.filter(kind=EventKind.ESCALATED).count() == 1
+        assert TierStage.objects.filter(case=case).count() == 2
+        assert chain_verify(case) == []
+    assert OutboxEmail.objects.filter(dedupe_key__startswith="escalated:").count() == len(cases)
+    assert set(ComplaintCase.objects.values_list("tier", flat=True)) == {Tier.WATCHDOG}
+    assert sweep_overdue(now=T0 + timedelta(hours=24), workers=3).escalated == 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_sweep_never_escalates_a_case_a_service_is_changing(postgres: None) -> None:
     """The sweep skips a case whose row is locked, and takes it at the next sweep."""
     [case] = _file_overdue(1)
