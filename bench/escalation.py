@@ -32,7 +32,7 @@ from django.utils.dateparse import parse_datetime  # noqa: E402
 from complaints.models import CaseEvent  # noqa: E402
 from escalation import bulk  # noqa: E402
 from escalation.models import OutboxEmail, TierStage  # noqa: E402
-from escalation.services import sweep_overdue  # noqa: E402
+from escalation.sweep import sweep_overdue  # noqa: E402
 
 NOW = "2026-05-20T09:00:00+08:00"
 TABLES = [

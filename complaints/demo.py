@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation.models import TierStage
-from escalation.services import stage_escalate
+from escalation.sweep import stage_escalate
 
 from . import services
 from .choices import CaseStatus, DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency

@@ -420,7 +420,7 @@ def case_escalate_by_staff(
     *, case: ComplaintCase, actor: Any, now: datetime | None = None
 ) -> ComplaintCase:
     """Staff move the case up a tier before its deadline (needs complaints.escalate_case)."""
-    from escalation.services import case_escalate
+    from escalation.sweep import case_escalate
 
     from .errors import NotFound
 

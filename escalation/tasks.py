@@ -3,13 +3,13 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import outbox, services
+from . import outbox, sweep
 
 
 @shared_task(name="escalation.sweep_overdue")
 def sweep_overdue() -> dict[str, int]:
     """Escalate overdue stages, then send what the sweep (and anything before it) queued."""
-    result = services.sweep_overdue()
+    result = sweep.sweep_overdue()
     sent = outbox.outbox_drain()
     return {
         "escalated": result.escalated,

@@ -12,7 +12,7 @@ from complaints.errors import NotFound
 from escalation.ladder import Tier
 from escalation.models import DeadlinePolicy, StageCloseReason, TierStage
 from escalation.selectors import stage_current
-from escalation.services import stage_escalate, sweep_overdue
+from escalation.sweep import stage_escalate, sweep_overdue
 from tests.factories import case_filed
 
 SH = ZoneInfo("Asia/Shanghai")

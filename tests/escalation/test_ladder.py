@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from complaints.choices import EventKind, Urgency
 from escalation.ladder import Tier, tier_next
 from escalation.models import TierStage
-from escalation.services import stage_escalate, sweep_overdue
+from escalation.sweep import stage_escalate, sweep_overdue
 from tests.factories import case_filed
 
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

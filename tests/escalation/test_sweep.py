@@ -18,7 +18,7 @@ from complaints.timeline import chain_verify
 from escalation.ladder import Tier
 from escalation.models import OutboxEmail, TierStage
 from escalation.outbox import outbox_drain, outbox_email
-from escalation.services import sweep_overdue
+from escalation.sweep import sweep_overdue
 from tests.factories import OrderFactory, UserFactory, case_filed
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -192,11 +192,11 @@ def test_concurrent_sweeps_escalate_each_stage_exactly_once(postgres: None) -> N
 def test_one_big_sweep_shares_its_batches_with_helper_threads_exactly_once(  # type: ignore[no-untyped-def]
     postgres: None, monkeypatch
 ) -> None:
-    from escalation import services as escalation_services
+    from escalation import sweep as escalation_sweep
 
     cases = _file_overdue(40)
     threads_seen: set[int] = set()
-    real_batch = escalation_services._escalate_batch
+    real_batch = escalation_sweep._escalate_batch
 
     def recording_batch(**kwargs):  # type: ignore[no-untyped-def]
         claimed = real_batch(**kwargs)
@@ -204,7 +204,7 @@ def test_one_big_sweep_shares_its_batches_with_helper_threads_exactly_once(  # t
             threads_seen.add(threading.get_ident())
         return claimed
 
-    monkeypatch.setattr(escalation_services, "_escalate_batch", recording_batch)
+    monkeypatch.setattr(escalation_sweep, "_escalate_batch", recording_batch)
     result = sweep_overdue(now=T0 + timedelta(hours=24), batch_size=2, workers=3)
     assert result.escalated == len(cases)
     assert len(threads_seen) > 1  # the helpers really took batches
@@ -283,16 +283,16 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     """A worker dying mid-batch: the transaction rolls back whole, the next sweep redoes it."""
     case = case_filed(complainant=complainant, now=T0)
 
-    from escalation import services as escalation_services
+    from escalation import sweep as escalation_sweep
 
-    real_insert = escalation_services.insert_rows
+    real_insert = escalation_sweep.insert_rows
 
     def die_at_the_outbox(table, *args, **kwargs):  # type: ignore[no-untyped-def]
         if table == OutboxEmail._meta.db_table:
             raise SystemExit("worker killed")  # stage, case and event already written
         return real_insert(table, *args, **kwargs)
 
-    monkeypatch.setattr(escalation_services, "insert_rows", die_at_the_outbox)
+    monkeypatch.setattr(escalation_sweep, "insert_rows", die_at_the_outbox)
     with pytest.raises(SystemExit):
         sweep_overdue(now=T0 + timedelta(hours=24))
     monkeypatch.undo()

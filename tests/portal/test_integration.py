@@ -15,7 +15,7 @@ from complaints.models import FilingDraft, Profile
 from complaints.portal.drafts import draft_current
 from escalation.models import OutboxEmail
 from escalation.outbox import outbox_drain
-from escalation.services import sweep_overdue
+from escalation.sweep import sweep_overdue
 from tests.factories import case_filed
 from tests.portal.conftest import client_for
 

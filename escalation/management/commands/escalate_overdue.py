@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from escalation.outbox import outbox_drain
-from escalation.services import sweep_overdue
+from escalation.sweep import sweep_overdue
 
 
 class Command(BaseCommand):
