@@ -151,9 +151,12 @@ class ComplaintCase(models.Model):
     """One complaint about one order, climbing the escalation ladder until it ends."""
 
     reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    # The FK indexes of complainant and assigned_to would repeat the first column of the
+    # composite indexes below; each extra index is written on every escalation.
     complainant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="complaint_cases",
         verbose_name=_("complainant"),
     )
@@ -188,6 +191,7 @@ class ComplaintCase(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_index=False,
         null=True,
         blank=True,
         related_name="assigned_cases",

@@ -115,6 +115,7 @@ class TierStage(models.Model):
     case = models.ForeignKey(
         "complaints.ComplaintCase",
         on_delete=models.PROTECT,
+        db_index=False,  # stage_once_per_tier (case, tier) serves lookups by case
         related_name="stages",
         verbose_name=_("case"),
     )
