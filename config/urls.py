@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from complaints.views import healthz
+from complaints.views.common import healthz
 
 admin.site.site_header = "卡盟投诉助手"
 admin.site.site_title = "卡盟投诉助手"

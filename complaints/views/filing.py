@@ -1,46 +1,27 @@
-"""Portal pages: check the input, call a service, render. Rules live in the services."""
+"""The filing wizard: five steps, saved at every step; submitting files the case."""
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from escalation.documents import document_render
-from escalation.ladder import Tier
-from escalation.selectors import case_limitation
-from evidence.models import EvidenceItem
-from evidence.selectors import checklist_for_bundle, checklist_for_case
-from evidence.services import evidence_add, evidence_discard_draft_item
-
-from . import services
-from .choices import OPEN_STATUSES
-from .errors import DomainError, NotFound
-from .forms import (
+from complaints.errors import DomainError
+from complaints.forms import (
     PROBLEM_EXPLAINED,
     DemandStepForm,
     EvidenceUploadForm,
-    ExternalReferenceForm,
-    MessageForm,
     OrderStepForm,
     ProblemStepForm,
-    ProfileForm,
-    RejectResponseForm,
-    ResolveForm,
-    WithdrawForm,
 )
-from .models import ComplaintCase, Order, Platform, Profile
-from .portal.accounts import language_apply
-from .portal.drafts import (
+from complaints.models import ComplaintCase, Order, Platform
+from complaints.portal.drafts import (
     FIELD_STEP,
     LAST_STEP,
     STEPS,
@@ -49,31 +30,13 @@ from .portal.drafts import (
     draft_save_step,
     draft_submit,
 )
-from .portal.pages import case_page, case_rows, my_case_get
+from escalation.documents import document_render
+from escalation.ladder import Tier
+from evidence.models import EvidenceItem
+from evidence.selectors import checklist_for_bundle
+from evidence.services import evidence_add, evidence_discard_draft_item
 
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and the run script: answers once the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-def _domain_message(exc: DomainError) -> str:
-    details = [str(m) for messages_ in exc.fields.values() for m in messages_]
-    return " ".join([str(exc.message), *details]) if details else str(exc.message)
-
-
-def _language() -> str:
-    """The language documents are written in: the page's, as the escalation templates name it."""
-    return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
-# --- the filing wizard -------------------------------------------------------------------
+from .common import domain_message, item_urls, page_language, wants_json
 
 STEP_TITLES = {
     1: gettext_lazy("The order"),
@@ -151,20 +114,9 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
     return render(request, f"portal/file_step{step}.html", context, status=status)
 
 
-def _item_urls(item: EvidenceItem) -> dict[str, str | None]:
-    """The evidence part's access-checked links for an item (thumbnail only for images)."""
-    thumbnail = None
-    if item.thumbnail:
-        thumbnail = reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk})
-    return {
-        "download": reverse("evidence:item_download", kwargs={"item_pk": item.pk}),
-        "thumbnail": thumbnail,
-    }
-
-
 def _draft_items(draft: Any) -> list[dict[str, Any]]:
     return [
-        {"item": item, **_item_urls(item)}
+        {"item": item, **item_urls(item)}
         for item in EvidenceItem.objects.filter(bundle=draft.bundle).order_by("uploaded_at", "pk")
     ]
 
@@ -199,15 +151,15 @@ def _evidence_step(request: HttpRequest, draft: Any) -> HttpResponse:
                         occurred_at=form.cleaned_data.get("occurred_at"),
                     )
                 except DomainError as exc:
-                    errors.append(f"{upload.name}: {_domain_message(exc)}")
+                    errors.append(f"{upload.name}: {domain_message(exc)}")
                 else:
                     added.append(item)
         else:
             errors.extend(str(e) for field_errors in form.errors.values() for e in field_errors)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse(
                 {
-                    "added": [{"name": i.original_name, **_item_urls(i)} for i in added],
+                    "added": [{"name": i.original_name, **item_urls(i)} for i in added],
                     "errors": errors,
                 },
                 status=400 if errors and not added else 200,
@@ -240,7 +192,7 @@ def file_evidence_remove(request: HttpRequest, item_pk: int) -> HttpResponse:
     try:
         evidence_discard_draft_item(item=item, actor=request.user)
     except DomainError as exc:
-        messages.error(request, _domain_message(exc))
+        messages.error(request, domain_message(exc))
     return redirect(_step_url(3))
 
 
@@ -309,7 +261,7 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
             )
         except DomainError as exc:
             step = next((FIELD_STEP[f] for f in exc.fields if f in FIELD_STEP), LAST_STEP)
-            messages.error(request, _domain_message(exc))
+            messages.error(request, domain_message(exc))
             return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
         done = _("Your complaint %(reference)s is filed. The platform's clock is running.")
         if request.user.email:
@@ -320,7 +272,7 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
         messages.success(request, done % {"reference": case.reference, "email": request.user.email})
         return redirect("portal:case_detail", reference=case.reference)
     document = document_render(
-        case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=_language()
+        case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=page_language()
     )
     items = _draft_items(draft)
     context = _wizard_context(draft, LAST_STEP, document=document, items=items, cleaned=cleaned)
@@ -340,213 +292,3 @@ def platform_search(request: HttpRequest) -> JsonResponse:
             .values_list("name", flat=True)[:10]
         )
     return JsonResponse({"results": [{"name": name} for name in names]})
-
-
-# --- after filing ------------------------------------------------------------------------
-
-
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    rows = case_rows(request.user, now=timezone.now())
-    return render(request, "portal/case_list.html", {"rows": rows})
-
-
-def _case_or_404(request: HttpRequest, reference: str) -> ComplaintCase:
-    try:
-        return my_case_get(request.user, reference=reference)
-    except NotFound as exc:
-        raise Http404 from exc
-
-
-CASE_FORMS: dict[str, type] = {
-    "evidence": EvidenceUploadForm,
-    "message": MessageForm,
-    "reference": ExternalReferenceForm,
-    "reject": RejectResponseForm,
-    "resolve": ResolveForm,
-}
-
-
-def _render_case(
-    request: HttpRequest, reference: str, bound: dict[str, Any] | None = None, status: int = 200
-) -> HttpResponse:
-    now = timezone.now()
-    try:
-        page = case_page(request.user, reference=reference, now=now)
-    except NotFound as exc:
-        raise Http404 from exc
-    case = page.row.case
-    document = document_render(case=case, tier=case.tier, language=_language())
-    forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
-    forms.update(bound or {})
-    context = {
-        "page": page,
-        "row": page.row,
-        "checklist": checklist_for_case(case),
-        "limitation": case_limitation(case, now=now),
-        "case": case,
-        "document": document,
-        "items": [{"item": i, **_item_urls(i)} for i in page.items],
-        "forms": forms,
-        "is_open": case.status in OPEN_STATUSES,
-    }
-    return render(request, "portal/case_detail.html", context, status=status)
-
-
-@login_required
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return _render_case(request, reference)
-
-
-def _case_action(
-    request: HttpRequest,
-    reference: str,
-    name: str,
-    act: Callable[[ComplaintCase, dict[str, Any]], None],
-    done: str,
-) -> HttpResponse:
-    """Run one case action from a posted form; on bad input re-show the page, input kept."""
-    case = _case_or_404(request, reference)
-    form = CASE_FORMS[name](request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            act(case, form.cleaned_data)
-        except DomainError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, str(error))
-            messages.error(request, _domain_message(exc))
-        else:
-            if _wants_json(request):
-                return JsonResponse({"errors": []})
-            messages.success(request, done)
-            return redirect("portal:case_detail", reference=case.reference)
-    if _wants_json(request):
-        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-        return JsonResponse({"errors": errors}, status=400)
-    return _render_case(request, reference, bound={name: form}, status=400)
-
-
-@login_required
-@require_POST
-def case_add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        bundle = case.evidence_bundle
-        for upload in data["files"]:
-            evidence_add(
-                bundle=bundle,
-                actor=request.user,
-                file=upload,
-                kind=data["kind"],
-                occurred_at=data.get("occurred_at"),
-            )
-
-    return _case_action(request, reference, "evidence", act, _("Evidence added and sealed."))
-
-
-@login_required
-@require_POST
-def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        services.case_message(case=case, actor=request.user, text=data["text"], now=timezone.now())
-
-    return _case_action(request, reference, "message", act, _("Message sent."))
-
-
-@login_required
-@require_POST
-def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        services.case_record_external_reference(
-            case=case, actor=request.user, reference=data["reference"], now=timezone.now()
-        )
-
-    return _case_action(request, reference, "reference", act, _("Reference number recorded."))
-
-
-@login_required
-@require_POST
-def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_or_404(request, reference)
-    try:
-        services.case_accept_response(case=case, actor=request.user, now=timezone.now())
-    except DomainError as exc:
-        messages.error(request, _domain_message(exc))
-    else:
-        messages.success(request, _("Response accepted. Mark the case resolved when it is."))
-    return redirect("portal:case_detail", reference=case.reference)
-
-
-@login_required
-@require_POST
-def case_reject_response(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        services.case_reject_response(
-            case=case, actor=request.user, reason=data["reason"], now=timezone.now()
-        )
-
-    return _case_action(
-        request, reference, "reject", act, _("Response rejected: the clock keeps running.")
-    )
-
-
-@login_required
-@require_POST
-def case_mark_resolved(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
-        services.case_resolve(
-            case=case, outcome=data["outcome"], actor=request.user, note=data["note"]
-        )
-
-    return _case_action(request, reference, "resolve", act, _("The case is marked resolved."))
-
-
-@login_required
-def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_or_404(request, reference)
-    form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.case_withdraw(
-                case=case, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            messages.error(request, _domain_message(exc))
-        else:
-            messages.success(request, _("The complaint is withdrawn."))
-        return redirect("portal:case_detail", reference=case.reference)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "portal/case_withdraw.html", {"case": case, "form": form}, status=status)
-
-
-@login_required
-def case_document(request: HttpRequest, reference: str) -> HttpResponse:
-    """The filing document of the current tier (or ``?tier=``), as a text file to keep."""
-    case = _case_or_404(request, reference)
-    tier = request.GET.get("tier") or case.tier
-    if tier not in Tier.values:
-        raise Http404
-    document = document_render(case=case, tier=tier, language=_language())
-    response = HttpResponse(document.body, content_type=document.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
-    return response
-
-
-# --- profile -----------------------------------------------------------------------------
-
-
-@login_required
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    profile = Profile.objects.filter(user=request.user).first() or Profile(
-        user=request.user, preferred_language=translation.get_language()
-    )
-    form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST":
-        if form.is_valid():
-            form.save()
-            language = form.cleaned_data["preferred_language"]
-            with translation.override(language):
-                messages.success(request, _("Profile saved."))
-            return language_apply(redirect("portal:profile"), language)
-        return render(request, "portal/profile.html", {"form": form}, status=400)
-    return render(request, "portal/profile.html", {"form": form})

@@ -1,0 +1,1 @@
+"""Portal pages: check the input, call a service, render. Rules live in the services."""
