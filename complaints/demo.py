@@ -1,16 +1,22 @@
 """Demo data for a newcomer's first look: platforms, people and cases in several states."""
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from escalation.models import TierStage
 from escalation.sweep import stage_escalate
+from evidence.models import EvidenceKind
+from evidence.services import evidence_add
 
 from . import services
 from .choices import CaseStatus, DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency
@@ -137,7 +143,7 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         stage = TierStage.objects.get(case=case, closed_at__isnull=True)
         stage_escalate(stage_id=stage.pk, now=at)
 
-    file(
+    svip = file(
         xingchen,
         "20261120001",
         "腾讯视频 SVIP 年卡",
@@ -147,6 +153,15 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         DemandKind.REFUND,
         "支付宝已扣款 198 元,平台订单列表没有这笔订单,会员未开通。",
         age=timedelta(hours=3),
+    )
+    _demo_evidence(svip, demo, now - timedelta(hours=2, minutes=50))
+    # The template reply DOMAIN.md warns about: recorded, so the update clock watches it.
+    services.case_record_response(
+        case=svip,
+        actor=triager,
+        source="respondent",
+        text="您好,您的问题已记录,将尽快处理。",
+        now=now - timedelta(hours=2),
     )
     # Urgent first response is due two hours after filing: this one escalates a minute or
     # two after the worker starts, so a newcomer sees the ladder move.
@@ -244,3 +259,29 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         now=now - timedelta(hours=18),
     )
     return list(DEMO_LOGINS)
+
+
+def _demo_evidence(case: ComplaintCase, owner: Any, at: datetime) -> None:
+    """A payment screenshot and a chat export, so the demo case page shows real evidence."""
+    image = Image.new("RGB", (360, 200), "#1677ff")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 60, 340, 140), fill="white")
+    draw.text((30, 70), "Alipay  -198.00  2026-11-21 20:15", fill="black")
+    draw.text((30, 100), "Order 20261120001", fill="black")
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    chat = (
+        "2026-11-21 20:20:03 我:付款成功但会员没开通,订单号 20261120001\n"
+        "2026-11-21 20:31:47 客服:已记录,将尽快处理\n"
+    ).encode()
+    for name, content, content_type, kind in (
+        ("alipay-payment.png", png.getvalue(), "image/png", EvidenceKind.PAYMENT_VOUCHER),
+        ("kefu-chat.txt", chat, "text/plain", EvidenceKind.CHAT_LOG),
+    ):
+        evidence_add(
+            bundle=case.evidence_bundle,
+            actor=owner,
+            file=SimpleUploadedFile(name, content, content_type=content_type),
+            kind=kind,
+            now=at,
+        )

@@ -12,11 +12,22 @@ def test_demo_data_spans_tiers_and_states_and_loads_once(db: None) -> None:
     assert cases.count() == 7
     assert {c.tier for c in cases} >= {"platform", "watchdog", "payment"}
     assert {c.status for c in cases} >= {
+        "responded",
         "submitted",
         "resolved",
         "withdrawn",
         "awaiting_complainant",
     }
+
+
+def test_demo_case_has_evidence_that_verifies(db: None) -> None:
+    from evidence.integrity import case_verify
+
+    seed_demo()
+    case = ComplaintCase.objects.get(order__order_number="20261120001")
+    kinds = set(case.evidence_bundle.items.values_list("kind", flat=True))
+    assert kinds == {"payment_voucher", "chat_log"}
+    assert case_verify(case) == []
 
 
 def test_admin_lists_the_demo_cases(db: None) -> None:
