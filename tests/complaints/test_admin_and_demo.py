@@ -65,3 +65,17 @@ def test_complainant_cannot_enter_the_admin(db: None) -> None:
 
 def test_health_check(client, db: None) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_demo_complainant_signs_in_to_the_portal_by_email(db: None) -> None:
+    seed_demo()
+    demo = DEMO_LOGINS[2]
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": demo.email, "password": demo.password}
+    )
+    assert response.status_code == 302
+    cases = client.get(reverse("portal:case_list"))
+    assert cases.status_code == 200
+    for reference in ComplaintCase.objects.values_list("reference", flat=True):
+        assert reference in cases.content.decode()

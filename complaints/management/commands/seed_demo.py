@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo logins:"))
+        self.stdout.write(self.style.SUCCESS("Demo logins (portal: email; admin: username):"))
         for login in logins:
-            self.stdout.write(f"  {login.username:<10} {login.password:<20} {login.role}")
+            self.stdout.write(
+                f"  {login.email:<22} {login.username:<10} {login.password:<20} {login.role}"
+            )
