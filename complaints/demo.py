@@ -20,9 +20,8 @@ from evidence.models import EvidenceKind
 from evidence.services import evidence_add
 
 from . import services
-from .choices import CaseStatus, DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency
+from .choices import DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency
 from .models import ComplaintCase, Platform
-from .transitions import case_transition
 
 TRIAGERS_GROUP = "triagers"
 
@@ -259,11 +258,10 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
     services.case_assign(
         case=waiting, assignee=triager, actor=triager, now=now - timedelta(hours=19)
     )
-    case_transition(
+    services.case_request_evidence(
         case=waiting,
-        to_status=CaseStatus.AWAITING_COMPLAINANT,
         actor=triager,
-        payload={"request": "请补充银行流水"},
+        message="订单金额超过 500 元,请补充银行或支付宝出具的交易流水。",
         now=now - timedelta(hours=18),
     )
     return list(DEMO_LOGINS)

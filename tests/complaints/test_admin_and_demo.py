@@ -20,6 +20,13 @@ def test_demo_data_spans_tiers_and_states_and_loads_once(db: None) -> None:
     }
 
 
+def test_the_demo_case_waiting_on_the_complainant_has_its_clock_paused(db: None) -> None:
+    seed_demo()
+    waiting = ComplaintCase.objects.get(status="awaiting_complainant")
+    stage = waiting.stages.get(closed_at__isnull=True)
+    assert stage.paused_at is not None
+
+
 def test_demo_case_has_evidence_that_verifies(db: None) -> None:
     from evidence.integrity import case_verify
 
