@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.models import ComplaintCase
+from evidence.models import EvidenceKind
 
 from .selectors import case_stage
 
@@ -91,7 +92,7 @@ class CaseOutputSerializer(serializers.Serializer):
         return StageOutputSerializer(stage).data if stage is not None else None
 
 
-class EvidenceItemOutputSerializer(serializers.Serializer):
+class DraftItemOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     original_name = serializers.CharField()
@@ -101,6 +102,9 @@ class EvidenceItemOutputSerializer(serializers.Serializer):
     description = serializers.CharField()
     occurred_at = serializers.DateTimeField(allow_null=True)
     uploaded_at = serializers.DateTimeField()
+
+
+class EvidenceItemOutputSerializer(DraftItemOutputSerializer):
     sealed_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.SerializerMethodField()
 
@@ -148,3 +152,14 @@ def path_ids_bounded(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
                 if parameter.get("in") == "path" and schema.get("type") == "integer":
                     schema.update({"minimum": 1, "maximum": MAX_ID})
     return result
+
+
+class EvidenceUploadInputSerializer(serializers.Serializer):
+    """One file of evidence, into a draft bundle or a filed case (multipart)."""
+
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices)
+    file = serializers.FileField(allow_empty_file=False)
+    description = serializers.CharField(
+        max_length=500, required=False, default="", allow_blank=True
+    )
+    occurred_at = MomentField(required=False, allow_null=True)

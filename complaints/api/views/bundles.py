@@ -16,20 +16,8 @@ from evidence.services import bundle_create, evidence_add, evidence_discard_draf
 
 from .. import selectors
 from ..idempotency import idempotent
-from ..serializers import MomentField
+from ..serializers import DraftItemOutputSerializer, EvidenceUploadInputSerializer
 from .cases import IDEMPOTENCY_PARAMETER
-
-
-class DraftItemOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    original_name = serializers.CharField()
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-    sha256 = serializers.CharField()
-    description = serializers.CharField()
-    occurred_at = serializers.DateTimeField(allow_null=True)
-    uploaded_at = serializers.DateTimeField()
 
 
 class BundleOutputSerializer(serializers.Serializer):
@@ -65,19 +53,7 @@ class BundleItemCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     idempotent = True
 
-    class InputSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=[])
-        file = serializers.FileField(allow_empty_file=False)
-        description = serializers.CharField(
-            max_length=500, required=False, default="", allow_blank=True
-        )
-        occurred_at = MomentField(required=False, allow_null=True)
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            from evidence.models import EvidenceKind
-
-            self.fields["kind"].choices = EvidenceKind.choices
+    InputSerializer = EvidenceUploadInputSerializer
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},

@@ -29,6 +29,7 @@ from ..pagination import SequencePagination, UploadPagination
 from ..serializers import (
     CaseOutputSerializer,
     EvidenceItemOutputSerializer,
+    EvidenceUploadInputSerializer,
     IdField,
     MomentField,
 )
@@ -184,19 +185,7 @@ class CaseEvidenceListCreateApi(generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
     idempotent = True
 
-    class InputSerializer(serializers.Serializer):
-        kind = serializers.ChoiceField(choices=[])
-        file = serializers.FileField(allow_empty_file=False)
-        description = serializers.CharField(
-            max_length=500, required=False, default="", allow_blank=True
-        )
-        occurred_at = MomentField(required=False, allow_null=True)
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            from evidence.models import EvidenceKind
-
-            self.fields["kind"].choices = EvidenceKind.choices
+    InputSerializer = EvidenceUploadInputSerializer
 
     def get_queryset(self) -> Any:
         from evidence.models import EvidenceItem
