@@ -31,12 +31,13 @@ from django.utils.dateparse import parse_datetime  # noqa: E402
 
 from complaints.models import CaseEvent  # noqa: E402
 from escalation import bulk  # noqa: E402
-from escalation.models import OutboxEmail, TierStage  # noqa: E402
-from escalation.sweep import sweep_overdue  # noqa: E402
+from escalation.engine import sweep_overdue  # noqa: E402
+from escalation.models import TierStage  # noqa: E402
+from notifications.models import OutboxEmail  # noqa: E402
 
 NOW = "2026-05-20T09:00:00+08:00"
 TABLES = [
-    "escalation_outboxemail",
+    "notifications_outboxemail",
     "escalation_tierstage",
     "evidence_evidenceitem",
     "evidence_evidencebundle",
@@ -153,7 +154,7 @@ def reset(n: int) -> bool:
         cur.execute(
             "UPDATE complaints_complaintcase SET tier = 'platform' WHERE tier <> 'platform'"
         )
-        cur.execute("TRUNCATE escalation_outboxemail")
+        cur.execute("TRUNCATE notifications_outboxemail")
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
     return True

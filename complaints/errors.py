@@ -39,6 +39,13 @@ class ImmutableRecord(DomainError):
     default_message = _("This record is part of the case's permanent record and cannot change.")
 
 
+class Forbidden(DomainError):
+    """The caller may see the case, but this act is someone else's to do."""
+
+    code = "forbidden"
+    default_message = _("You are not allowed to do this.")
+
+
 class NotFound(DomainError):
     """Also raised for things that exist but are not the caller's: no existence leak."""
 

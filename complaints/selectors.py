@@ -1,33 +1,21 @@
-"""Reads of cases, with the access rules: complainants see their own, staff what they may."""
+"""Reads of the core that need no access rule (case reads with theirs are in access.py)."""
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
 
-from .errors import NotFound
-from .models import ComplaintCase
-
-
-def user_sees_all_cases(user: Any) -> bool:
-    return bool(user.is_active and user.is_staff and user.has_perm("complaints.view_complaintcase"))
+from .models import Profile
 
 
-def case_list_for_user(user: Any) -> QuerySet[ComplaintCase]:
-    """The cases ``user`` may see, with what a case list shows already joined."""
-    cases = ComplaintCase.objects.select_related("order__platform", "assigned_to")
-    if not user.is_authenticated:
-        return cases.none()
-    if user_sees_all_cases(user):
-        return cases
-    return cases.filter(complainant=user)
+def complainant_language(user: Any) -> str:
+    """The language to write to ``user`` in: their profile's choice, else the site's default.
 
-
-def case_get_for_user(
-    user: Any, *, pk: int | None = None, reference: str | None = None
-) -> ComplaintCase:
-    """The case, or NotFound also when it exists but is not the user's (no existence leak)."""
-    lookup = {"pk": pk} if pk is not None else {"reference": reference}
-    case = case_list_for_user(user).filter(**lookup).first()
-    if case is None:
-        raise NotFound()
-    return case
+    Emails and documents are made without a request (in a worker, or for someone else's
+    action), so the language comes from the profile, not from the page being viewed.
+    """
+    language = (
+        Profile.objects.filter(user_id=getattr(user, "pk", None))
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from complaints.views.common import healthz
+from portal.views.common import healthz
 
 admin.site.site_header = "卡盟投诉助手"
 admin.site.site_title = "卡盟投诉助手"
@@ -13,8 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", include("complaints.api.urls")),
-    path("api/", include("complaints.api.docs_urls")),
-    path("evidence/", include("evidence.urls")),
-    path("", include("complaints.urls")),
+    path("api/v1/", include("api.urls")),
+    path("api/", include("api.docs_urls")),
+    path("evidence/", include("portal.evidence_urls")),
+    path("", include("portal.urls")),
 ]

@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import Urgency
-
-from .ladder import Tier
+from complaints.tiers import Tier
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import Urgency
+from complaints.tiers import Tier
 
 from .deadlines import ClockRule, ClockUnit, PolicyTerms
-from .ladder import Tier
 
 SOURCES_FIRST_RESPONSE = _(
     "Platform: 24 hours, urgent 2 hours (DOMAIN.md, seeds 002 and 004; seed 001: escalate "
@@ -201,59 +201,3 @@ class TierStage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
-
-
-class OutboxEmail(models.Model):
-    """An email committed in the same transaction as the change it reports.
-
-    A Celery task sends pending rows with retries and backoff; ``dedupe_key`` is unique,
-    so the same notification is queued once, and a row is marked sent under its row lock,
-    so two drains never send it twice. Rows are kept after sending as the record.
-    """
-
-    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
-    case = models.ForeignKey(
-        "complaints.ComplaintCase",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("case"),
-    )
-    to = models.JSONField(_("to"), default=list)
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
-    body = models.TextField(_("body"), blank=True)
-    html = models.TextField(_("HTML body"), blank=True)
-    template = models.CharField(
-        _("template"),
-        max_length=40,
-        blank=True,
-        help_text=_("Rendered from the case when sent, for notifications queued in bulk."),
-    )
-    context = models.JSONField(_("template context"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    failed_at = models.DateTimeField(
-        _("gave up at"),
-        null=True,
-        blank=True,
-        help_text=_("Set after the last retry; staff can queue the email again from admin."),
-    )
-
-    class Meta:
-        verbose_name = _("outgoing email")
-        verbose_name_plural = _("outgoing emails")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
-                name="outbox_pending",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.dedupe_key

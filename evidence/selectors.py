@@ -6,11 +6,11 @@ exist, so nobody can probe for other people's files.
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from complaints.access import user_sees_all_cases
 from complaints.errors import NotFound
 from complaints.models import ComplaintCase
-from complaints.selectors import case_get_for_user, user_sees_all_cases
 
 from .checklist import ChecklistEntry, checklist_for
 from .models import EvidenceBundle, EvidenceItem
@@ -21,7 +21,8 @@ def _visible_items(user: Any) -> QuerySet[EvidenceItem]:
     if not getattr(user, "is_authenticated", False):
         return items.none()
     if user_sees_all_cases(user):
-        return items
+        # Staff see filed evidence; a draft's evidence is its owner's alone.
+        return items.filter(Q(bundle__case__isnull=False) | Q(bundle__owner=user))
     return items.filter(bundle__owner=user)
 
 
@@ -36,19 +37,14 @@ def bundle_get_for_user(user: Any, *, bundle_pk: int) -> EvidenceBundle:
     bundles = EvidenceBundle.objects.select_related("case")
     if not getattr(user, "is_authenticated", False):
         raise NotFound()
-    if not user_sees_all_cases(user):
+    if user_sees_all_cases(user):
+        bundles = bundles.filter(Q(case__isnull=False) | Q(owner=user))
+    else:
         bundles = bundles.filter(owner=user)
     bundle = bundles.filter(pk=bundle_pk).first()
     if bundle is None:
         raise NotFound()
     return bundle
-
-
-def case_for_evidence(user: Any, *, reference: str) -> ComplaintCase:
-    """The case whose receipt, package or summary ``user`` asks for (NotFound if not theirs)."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound()
-    return case_get_for_user(user, reference=reference)
 
 
 def case_items(case: ComplaintCase) -> QuerySet[EvidenceItem]:

@@ -11,13 +11,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.access import Act, may_act
 from complaints.choices import CaseStatus, EventKind
 from complaints.errors import ImmutableRecord, InvalidInput, NotFound
 from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
 from .models import EvidenceBundle, EvidenceItem, EvidenceKind
-from .receipt import receipt_send
 from .storage import evidence_storage
 from .validation import (
     DerivedImages,
@@ -69,7 +69,6 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
                 payload=evidence_added_payload(item),
                 now=now,
             )
-        receipt_send(case=case, now=now, filing=True)
     return locked
 
 
@@ -77,13 +76,10 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
 
 
 def _may_add(actor: Any, bundle: EvidenceBundle) -> bool:
-    if getattr(actor, "pk", None) == bundle.owner_id:
-        return True
-    return bool(
-        getattr(actor, "is_staff", False)
-        and actor.is_active
-        and actor.has_perm("evidence.add_evidenceitem")
-    )
+    """A draft's evidence is its owner's alone; a filed case's follows the case's rule."""
+    if bundle.case_id is None:
+        return getattr(actor, "pk", None) == bundle.owner_id
+    return may_act(actor, bundle.case, Act.ADD_EVIDENCE)
 
 
 def _analyse(received: ReceivedUpload, kind: str) -> dict[str, Any]:
@@ -234,7 +230,6 @@ def _item_store(
                     payload=evidence_added_payload(item),
                     now=now,
                 )
-                receipt_send(case=locked.case, now=now)
     except BaseException:
         for stored in written:
             storage.delete(stored)

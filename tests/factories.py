@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from complaints import services
+from casework import actions
 from complaints.choices import DemandKind, ProblemType, ProductKind
 from complaints.models import ComplaintCase, Order, Platform
 
@@ -58,7 +58,7 @@ def case_filed(
     """A case filed through the real service, as the portal would."""
     complainant = complainant or UserFactory()
     order = kwargs.pop("order", None) or OrderFactory(owner=complainant)
-    return services.case_file(
+    return actions.case_file(
         complainant=complainant,
         order=order,
         problem_type=problem_type,

@@ -22,7 +22,7 @@ def _fillfactor(value: int):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0005_merge_portal_api"),
+        ("complaints", "0003_portal_profile_filingdraft"),
     ]
 
     operations = [

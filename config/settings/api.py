@@ -13,9 +13,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "complaints.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "complaints.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -31,7 +31,7 @@ REST_FRAMEWORK = {
     # Behind N reverse proxies, the client's IP for anonymous throttling is taken from
     # X-Forwarded-For (set API_NUM_PROXIES=1 behind one nginx); unset: REMOTE_ADDR.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
-    "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -71,7 +71,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "complaints.api.serializers.path_ids_bounded",
+        "api.serializers.path_ids_bounded",
     ],
 }
 
@@ -86,4 +86,4 @@ WEBHOOK_FANOUT_LOOKBACK_HOURS = env.int("WEBHOOK_FANOUT_LOOKBACK_HOURS", default
 # Idempotency keys are kept this long; a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
-CELERY_IMPORTS = ["complaints.api.tasks"]
+CELERY_IMPORTS = ["api.tasks", "casework.tasks", "notifications.tasks"]

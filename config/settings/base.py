@@ -36,9 +36,15 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    # The project's apps, from the core up (see README, "The house").
     "complaints",
     "evidence",
     "escalation",
+    "notifications",
+    "casework",
+    "portal",
+    "api",
+    "staff",
 ]
 
 MIDDLEWARE = [

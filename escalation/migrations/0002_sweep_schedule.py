@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-TASK_NAME = "escalation: sweep overdue stages"
+TASK_NAME = "sweep overdue stages"
 
 
 def forwards(apps, schema_editor):
@@ -11,7 +11,7 @@ def forwards(apps, schema_editor):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
     PeriodicTask.objects.get_or_create(
         name=TASK_NAME,
-        defaults={"task": "escalation.sweep_overdue", "interval": every_minute},
+        defaults={"task": "casework.sweep_overdue", "interval": every_minute},
     )
 
 

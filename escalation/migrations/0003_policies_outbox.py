@@ -33,30 +33,6 @@ class Migration(migrations.Migration):
                 'ordering': ['tier', 'urgency'],
             },
         ),
-        migrations.CreateModel(
-            name='OutboxEmail',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dedupe_key', models.CharField(max_length=200, unique=True, verbose_name='deduplication key')),
-                ('to', models.JSONField(default=list, verbose_name='to')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('body', models.TextField(blank=True, verbose_name='body')),
-                ('html', models.TextField(blank=True, verbose_name='HTML body')),
-                ('template', models.CharField(blank=True, help_text='Rendered from the case when sent, for notifications queued in bulk.', max_length=40, verbose_name='template')),
-                ('context', models.JSONField(blank=True, default=dict, verbose_name='template context')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='queued at')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('failed_at', models.DateTimeField(blank=True, help_text='Set after the last retry; staff can queue the email again from admin.', null=True, verbose_name='gave up at')),
-            ],
-            options={
-                'verbose_name': 'outgoing email',
-                'verbose_name_plural': 'outgoing emails',
-                'ordering': ['-created_at'],
-            },
-        ),
         migrations.AddField(
             model_name='tierstage',
             name='terms',
@@ -79,14 +55,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='deadlinepolicy',
             constraint=models.UniqueConstraint(fields=('tier', 'urgency'), name='policy_one_per_tier_urgency'),
-        ),
-        migrations.AddField(
-            model_name='outboxemail',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='complaints.complaintcase', verbose_name='case'),
-        ),
-        migrations.AddIndex(
-            model_name='outboxemail',
-            index=models.Index(condition=models.Q(('failed_at__isnull', True), ('sent_at__isnull', True)), fields=['next_attempt_at'], name='outbox_pending'),
         ),
     ]

@@ -10,8 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from complaints.portal.drafts import draft_current
 from evidence.services import bundle_create, evidence_add
+from portal.drafts import draft_current
 from tests.api.files import png_upload, text_upload
 from tests.factories import OrderFactory, PlatformFactory, case_filed
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from complaints.choices import CaseStatus, EventKind
-from escalation.ladder import Tier
+from complaints.tiers import Tier
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

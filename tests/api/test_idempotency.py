@@ -9,8 +9,9 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from complaints.api.idempotency import idempotency_keys_purge
-from complaints.models import ComplaintCase, IdempotencyKey, Order
+from api.idempotency import idempotency_keys_purge
+from api.models import IdempotencyKey
+from complaints.models import ComplaintCase, Order
 from evidence.models import EvidenceItem
 from tests.api.test_cases import case_body
 

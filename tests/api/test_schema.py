@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from complaints.services import case_record_response
+from casework.actions import case_record_response
 from config.wsgi import application
 from evidence.services import bundle_create, evidence_add
 from tests.api.files import png_bytes, png_upload, text_upload

@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
 from django.utils import timezone
 
-from complaints.api import webhooks
-from complaints.models import DeliveryStatus, WebhookDelivery
-from complaints.services import case_message
+from casework.actions import case_message
+from notifications import webhooks
+from notifications.models import DeliveryStatus, WebhookDelivery
 from tests.api.conftest import client_for
 from tests.factories import OrderFactory, PlatformFactory, StaffFactory, UserFactory, case_filed
 
@@ -223,7 +223,7 @@ def test_delivery_log_in_admin(endpoint, platform, complainant) -> None:  # type
     client = client_for(None)
     client.force_login(staff)
 
-    page = client.get("/admin/complaints/webhookdelivery/")
+    page = client.get("/admin/notifications/webhookdelivery/")
 
     assert page.status_code == 200
     html = page.content.decode()
@@ -255,8 +255,8 @@ def test_the_beat_runs_the_webhook_and_purge_tasks() -> None:
 
     app.loader.import_default_modules()
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= scheduled
-    assert {"api.webhooks_send_due", "api.idempotency_keys_purge"} <= set(app.tasks)
+    assert {"notifications.webhooks_send_due", "api.idempotency_keys_purge"} <= scheduled
+    assert {"notifications.webhooks_send_due", "api.idempotency_keys_purge"} <= set(app.tasks)
 
 
 def test_a_delivery_in_flight_is_not_sent_again_by_a_second_sweep(

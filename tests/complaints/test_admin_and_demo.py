@@ -1,7 +1,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from complaints.demo import DEMO_LOGINS, seed_demo
+from casework.demo import DEMO_LOGINS, seed_demo
 from complaints.models import ComplaintCase
 
 

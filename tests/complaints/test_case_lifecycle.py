@@ -3,13 +3,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from complaints import services
+from casework import actions
+from complaints.access import case_get_for_user
+from complaints.access import cases_visible_to as case_list_for_user
 from complaints.choices import CaseStatus, EventKind
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition, NotFound
 from complaints.models import ComplaintCase
-from complaints.selectors import case_get_for_user, case_list_for_user
+from complaints.tiers import Tier
 from complaints.transitions import case_transition
-from escalation.ladder import Tier
 from tests.factories import OrderFactory, case_filed
 
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -34,10 +35,10 @@ def test_filing_someone_elses_order_is_refused(complainant, outsider) -> None:  
 
 def test_each_status_change_is_in_the_timeline_with_who_and_when(complainant, triager) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=NOW)
-    services.case_assign(case=case, assignee=triager, actor=triager, now=NOW + timedelta(hours=1))
+    actions.case_assign(case=case, assignee=triager, actor=triager, now=NOW + timedelta(hours=1))
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS and case.assigned_to == triager
-    services.case_resolve(
+    actions.case_resolve(
         case=case, outcome="refund_received", actor=complainant, now=NOW + timedelta(hours=5)
     )
     events = list(case.events.values_list("kind", "actor__username", "created_at"))
@@ -54,7 +55,7 @@ def test_each_status_change_is_in_the_timeline_with_who_and_when(complainant, tr
 
 def test_a_closed_case_cannot_be_reopened(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant)
-    services.case_withdraw(case=case, actor=complainant)
+    actions.case_withdraw(case=case, actor=complainant)
     with pytest.raises(InvalidTransition):
         case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=complainant)
     case.refresh_from_db()
@@ -64,7 +65,7 @@ def test_a_closed_case_cannot_be_reopened(complainant) -> None:  # type: ignore[
 def test_a_stale_copy_cannot_overwrite_a_newer_status(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant)
     stale = ComplaintCase.objects.get(pk=case.pk)
-    services.case_withdraw(case=case, actor=complainant)
+    actions.case_withdraw(case=case, actor=complainant)
     with pytest.raises(ConcurrentChange):
         case_transition(case=stale, to_status=CaseStatus.IN_PROGRESS, actor=complainant)
     assert ComplaintCase.objects.get(pk=case.pk).status == CaseStatus.WITHDRAWN

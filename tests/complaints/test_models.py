@@ -8,7 +8,7 @@ from complaints import choices
 from complaints.errors import InvalidInput
 from complaints.models import Order
 from complaints.services import money, order_create
-from escalation.ladder import Tier
+from complaints.tiers import Tier
 from escalation.models import StageCloseReason
 from evidence.models import EvidenceKind
 from tests.factories import PlatformFactory

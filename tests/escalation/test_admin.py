@@ -7,11 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints import services
+from casework import actions
 from complaints.choices import CaseStatus, EventKind, Urgency
 from complaints.errors import InvalidTransition, NotFound
+from complaints.tiers import Tier
 from escalation.deadlines import calendar_last_year
-from escalation.ladder import Tier
 from escalation.models import DeadlinePolicy
 from escalation.selectors import stage_current
 from tests.factories import case_filed
@@ -82,15 +82,15 @@ def test_accepting_and_rejecting_a_response_is_the_complainants_alone(  # type: 
     complainant, outsider, triager
 ) -> None:
     case = case_filed(complainant=complainant)
-    services.case_record_response(case=case, actor=triager, source="respondent", text="已退款")
-    for act in (services.case_accept_response, services.case_reject_response):
+    actions.case_record_response(case=case, actor=triager, source="respondent", text="已退款")
+    for act in (actions.case_accept_response, actions.case_reject_response):
         with pytest.raises(NotFound):
             act(case=case, actor=outsider)
-    services.case_reject_response(case=case, actor=complainant, reason="没有收到退款")
+    actions.case_reject_response(case=case, actor=complainant, reason="没有收到退款")
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS
     with pytest.raises(InvalidTransition):
-        services.case_accept_response(case=case, actor=complainant)
+        actions.case_accept_response(case=case, actor=complainant)
 
 
 def test_bad_input_is_refused_in_the_users_language_and_changes_nothing(  # type: ignore[no-untyped-def]
@@ -103,7 +103,7 @@ def test_bad_input_is_refused_in_the_users_language_and_changes_nothing(  # type
     case = case_filed(complainant=complainant)
     events = case.events.count()
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
-        services.case_request_evidence(case=case, actor=triager, message="  ")
+        actions.case_request_evidence(case=case, actor=triager, message="  ")
     assert refused.value.fields == {"message": ["请说明需要补充哪些证据。"]}
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED and case.events.count() == events

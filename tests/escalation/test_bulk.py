@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from escalation.bulk import db_datetime, db_json, insert_rows
-from escalation.models import OutboxEmail
+from notifications.models import OutboxEmail
 
 AT = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 COLUMNS = ("dedupe_key", "to", "subject", "body", "html", "template", "context")

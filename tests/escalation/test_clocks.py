@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from complaints import services
+from casework import actions
 from complaints.choices import CaseStatus, EventKind, Urgency
-from complaints.errors import NotFound
-from escalation.ladder import Tier
+from complaints.errors import Forbidden, NotFound
+from complaints.tiers import Tier
+from escalation.engine import stage_escalate, sweep_overdue
 from escalation.models import DeadlinePolicy, StageCloseReason, TierStage
 from escalation.selectors import stage_current
-from escalation.sweep import stage_escalate, sweep_overdue
 from tests.factories import case_filed
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -53,7 +53,7 @@ def test_a_response_stops_the_first_response_clock_and_the_update_clock_runs_on(
     complainant, triager
 ) -> None:
     case = case_filed(complainant=complainant, now=T0)
-    services.case_record_response(
+    actions.case_record_response(
         case=case,
         actor=triager,
         source="respondent",
@@ -73,9 +73,9 @@ def test_the_complainants_message_restarts_the_update_clock_until_resolution_run
     complainant, triager
 ) -> None:
     case = case_filed(complainant=complainant, now=T0)
-    services.case_record_response(case=case, actor=triager, source="staff", now=T0)
+    actions.case_record_response(case=case, actor=triager, source="staff", now=T0)
     for hours in (40, 80, 120, 160, 200):
-        services.case_message(
+        actions.case_message(
             case=case,
             actor=complainant,
             text="请问处理得怎么样了?",
@@ -89,7 +89,7 @@ def test_the_complainants_message_restarts_the_update_clock_until_resolution_run
 def test_only_the_complainant_can_write_as_the_complainant(complainant, outsider) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
     with pytest.raises(NotFound):
-        services.case_message(case=case, actor=outsider, text="hi", now=T0)
+        actions.case_message(case=case, actor=outsider, text="hi", now=T0)
     assert not case.events.filter(kind=EventKind.MESSAGE).exists()
 
 
@@ -105,7 +105,7 @@ def test_watchdog_resolution_is_45_working_days(complainant, triager) -> None:  
     opened = at(2026, 9, 30, 15, 0)
     case = case_filed(complainant=complainant, now=at(2026, 9, 29, 9, 0))
     move_to(case, Tier.WATCHDOG, opened)
-    services.case_record_response(case=case, actor=triager, source="staff", now=opened)
+    actions.case_record_response(case=case, actor=triager, source="staff", now=opened)
     # Counted independently: the 45th working day after 30 Sept, by the library itself.
     workdays = chinese_calendar.get_workdays(
         at(2026, 10, 1, 0, 0).date(), at(2026, 12, 31, 0, 0).date()
@@ -121,13 +121,13 @@ def test_payment_first_reply_24h_and_resolution_72h(complainant, triager) -> Non
 
     other = case_filed(complainant=complainant, now=T0)
     move_to(other, Tier.PAYMENT, T0)
-    services.case_record_response(case=other, actor=triager, source="respondent", now=T0)
+    actions.case_record_response(case=other, actor=triager, source="respondent", now=T0)
     assert_moves_exactly_at(other, T0 + timedelta(hours=72), to=Tier.LEGAL)
 
 
 def test_escalation_through_all_four_tiers_and_the_stop_at_the_last(complainant, triager) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0, urgency=Urgency.URGENT)
-    services.case_assign(case=case, assignee=triager, actor=triager, now=T0)
+    actions.case_assign(case=case, assignee=triager, actor=triager, now=T0)
     now = T0
     for tier in (Tier.WATCHDOG, Tier.PAYMENT, Tier.LEGAL):
         now = stage_current(case).next_due_at
@@ -156,14 +156,14 @@ def test_pause_while_awaiting_the_complainant_and_resume_with_the_time_left(  # 
     complainant, triager
 ) -> None:
     case = case_filed(complainant=complainant, now=T0)
-    services.case_request_evidence(
+    actions.case_request_evidence(
         case=case, actor=triager, message="请补充付款凭证", now=T0 + timedelta(hours=10)
     )
     case.refresh_from_db()
     assert case.status == CaseStatus.AWAITING_COMPLAINANT
     assert sweep_overdue(now=T0 + timedelta(days=20)).escalated == 0
     resume = T0 + timedelta(hours=100)
-    services.case_message(case=case, actor=complainant, text="已上传付款凭证", now=resume)
+    actions.case_message(case=case, actor=complainant, text="已上传付款凭证", now=resume)
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS
     # 14 of the 24 hours were left when it paused.
@@ -173,11 +173,11 @@ def test_pause_while_awaiting_the_complainant_and_resume_with_the_time_left(  # 
 def test_no_escalation_in_the_instant_a_case_resumes(complainant, triager) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
     # The sweep did not run before staff asked for evidence: the clock was already out.
-    services.case_request_evidence(
+    actions.case_request_evidence(
         case=case, actor=triager, message="请补充截图", now=T0 + timedelta(hours=25)
     )
     resume = T0 + timedelta(hours=30)
-    services.case_message(case=case, actor=complainant, text="已补充", now=resume)
+    actions.case_message(case=case, actor=complainant, text="已补充", now=resume)
     assert sweep_overdue(now=resume).escalated == 0
     assert_moves_exactly_at(case, resume + timedelta(hours=1), to=Tier.WATCHDOG)
 
@@ -206,7 +206,7 @@ def test_a_policy_change_keeps_promised_deadlines_until_a_recalculation(  # type
 def test_external_reference_records_the_filing(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
     move_to(case, Tier.WATCHDOG, T0 + timedelta(days=1))
-    services.case_record_external_reference(
+    actions.case_record_external_reference(
         case=case, actor=complainant, reference="12315-2026-0001", now=T0 + timedelta(days=2)
     )
     stage = TierStage.objects.get(case=case, tier=Tier.WATCHDOG)
@@ -216,9 +216,10 @@ def test_external_reference_records_the_filing(complainant) -> None:  # type: ig
 
 def test_staff_escalation_needs_the_permission(complainant, triager, supervisor) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
-    with pytest.raises(NotFound):
-        services.case_escalate_by_staff(case=case, actor=triager, now=T0)
-    services.case_escalate_by_staff(case=case, actor=supervisor, now=T0 + timedelta(hours=1))
+    # The triager sees the case but escalating is not theirs to do (the API answers 403).
+    with pytest.raises(Forbidden):
+        actions.case_escalate_by_staff(case=case, actor=triager, now=T0)
+    actions.case_escalate_by_staff(case=case, actor=supervisor, now=T0 + timedelta(hours=1))
     case.refresh_from_db()
     assert case.tier == Tier.WATCHDOG
     closed = case.stages.get(tier=Tier.PLATFORM)
@@ -227,14 +228,14 @@ def test_staff_escalation_needs_the_permission(complainant, triager, supervisor)
 
 
 def test_at_the_last_tier_each_check_in_reminds_once(complainant) -> None:  # type: ignore[no-untyped-def]
-    from escalation.models import OutboxEmail
+    from notifications.models import OutboxEmail
 
     case = case_filed(complainant=complainant, now=T0)
     move_to(case, Tier.LEGAL, T0)
     first = stage_current(case).next_due_at
     assert sweep_overdue(now=first).flagged == 1
     # The complainant writes: the check-in clock starts again and reminds again, once.
-    services.case_message(case=case, actor=complainant, text="法院还没有立案", now=first)
+    actions.case_message(case=case, actor=complainant, text="法院还没有立案", now=first)
     second = stage_current(case).next_due_at
     assert second == first + timedelta(days=14)
     assert sweep_overdue(now=second).flagged == 1

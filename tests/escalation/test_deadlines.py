@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from complaints.choices import Urgency
+from complaints.tiers import Tier
 from escalation.deadlines import (
     DEFAULT_TERMS,
     ClockRule,
@@ -21,7 +22,6 @@ from escalation.deadlines import (
     working_seconds_add,
     working_seconds_between,
 )
-from escalation.ladder import Tier
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -32,7 +32,7 @@ from decimal import Decimal  # noqa: E402
 import pytest  # noqa: E402
 
 from complaints.choices import DemandKind, PaymentMethod, ProblemType  # noqa: E402
-from escalation.ladder import Tier  # noqa: E402
+from complaints.tiers import Tier  # noqa: E402
 from escalation.masking import mask_public  # noqa: E402
 
 LOST = dict(

@@ -2,9 +2,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from complaints.choices import EventKind, Urgency
-from escalation.ladder import Tier, tier_next
+from complaints.tiers import Tier, tier_next
+from escalation.engine import stage_escalate, sweep_overdue
 from escalation.models import TierStage
-from escalation.sweep import stage_escalate, sweep_overdue
 from tests.factories import case_filed
 
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

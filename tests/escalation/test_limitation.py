@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from complaints import services
+from casework import actions
 from escalation.selectors import case_limitation, stage_current
 from tests.factories import case_filed
 
@@ -29,7 +29,7 @@ def test_the_period_runs_three_years_from_when_the_harm_was_noticed(complainant)
 def test_a_filing_at_any_tier_is_recorded_as_an_interruption(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=NOTICED, harm_noticed_at=NOTICED)
     filed = datetime(2027, 3, 1, 9, 0, tzinfo=SH)
-    services.case_record_external_reference(
+    actions.case_record_external_reference(
         case=case, actor=complainant, reference="工单 88", now=filed
     )
     assert stage_current(case).filed_at == filed

@@ -11,14 +11,15 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from complaints import services
+from casework import actions
 from complaints.choices import EventKind, Urgency
 from complaints.models import ComplaintCase
+from complaints.tiers import Tier
 from complaints.timeline import chain_verify
-from escalation.ladder import Tier
-from escalation.models import OutboxEmail, TierStage
-from escalation.outbox import outbox_drain, outbox_email
-from escalation.sweep import sweep_overdue
+from escalation.engine import sweep_overdue
+from escalation.models import TierStage
+from notifications.models import OutboxEmail
+from notifications.outbox import outbox_drain, outbox_email
 from tests.factories import OrderFactory, UserFactory, case_filed
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -28,7 +29,7 @@ SECOND = timedelta(seconds=1)
 
 def test_warning_two_hours_before_to_complainant_and_assigned_staff(complainant, triager) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
-    services.case_assign(case=case, assignee=triager, actor=triager, now=T0)
+    actions.case_assign(case=case, assignee=triager, actor=triager, now=T0)
     warn = T0 + timedelta(hours=22)
     assert sweep_overdue(now=warn - SECOND).warned == 0
     assert sweep_overdue(now=warn).warned == 1
@@ -63,7 +64,7 @@ def test_escalation_email_carries_the_new_tiers_document_and_what_to_do(complain
 
 def test_the_last_tier_flags_the_case_and_reminds_the_complainant(complainant, triager) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=T0)
-    services.case_assign(case=case, assignee=triager, actor=triager, now=T0)
+    actions.case_assign(case=case, assignee=triager, actor=triager, now=T0)
     now = T0
     while case.tier != Tier.LEGAL:
         now = TierStage.objects.get(case=case, closed_at__isnull=True).next_due_at
@@ -192,7 +193,7 @@ def test_concurrent_sweeps_escalate_each_stage_exactly_once(postgres: None) -> N
 def test_one_big_sweep_shares_its_batches_with_helper_threads_exactly_once(  # type: ignore[no-untyped-def]
     postgres: None, monkeypatch
 ) -> None:
-    from escalation import sweep as escalation_sweep
+    from escalation import engine as escalation_sweep
 
     cases = _file_overdue(40)
     threads_seen: set[int] = set()
@@ -283,7 +284,7 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     """A worker dying mid-batch: the transaction rolls back whole, the next sweep redoes it."""
     case = case_filed(complainant=complainant, now=T0)
 
-    from escalation import sweep as escalation_sweep
+    from escalation import engine as escalation_sweep
 
     real_insert = escalation_sweep.insert_rows
 

@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from complaints.choices import EventKind, Urgency
-from escalation.ladder import Tier
-from escalation.models import OutboxEmail
+from complaints.tiers import Tier
+from notifications.models import OutboxEmail
 from tests.conftest import need
 from tests.factories import case_filed
 
@@ -67,7 +67,7 @@ def test_a_real_worker_escalates_an_overdue_case(postgres: None, complainant) ->
         text=True,
     )
     try:
-        app.send_task("escalation.sweep_overdue", queue=queue)
+        app.send_task("escalation.engine_overdue", queue=queue)
         give_up = time.monotonic() + 120
         escalated = sent = False
         while time.monotonic() < give_up and not (escalated and sent):

@@ -11,12 +11,14 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from casework import actions
 from evidence.integrity import case_verify
 from evidence.package import package_stream
 from evidence.pdf import summary_pdf
 from evidence.receipt import receipt_build, receipt_text
 from evidence.storage import evidence_storage
 from tests.evidence import samples
+from tests.evidence.conftest import upload
 from tests.factories import case_filed
 
 
@@ -145,7 +147,12 @@ def test_the_receipt_is_emailed_at_filing_and_after_each_added_item(  # type: ig
     with django_capture_on_commit_callbacks(execute=True):
         case = case_filed(complainant=complainant, bundle=bundle)
     with django_capture_on_commit_callbacks(execute=True):
-        later = add(case.evidence_bundle, "chat.txt", samples.chat_text(), kind="chat_log")
+        [later] = actions.case_evidence_add(
+            case=case,
+            actor=complainant,
+            files=[upload("chat.txt", samples.chat_text())],
+            kind="chat_log",
+        )
     assert [m.to for m in mail.outbox] == [[complainant.email]] * 2
     # At filing the receipt is the one "filed" email; later ones are receipts alone.
     assert mail.outbox[0].subject == f"投诉 {case.reference} 已提交"

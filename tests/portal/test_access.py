@@ -114,7 +114,7 @@ def test_the_evidence_links_on_the_case_page_open_for_their_owner_only(
 
 
 def test_another_users_draft_file_cannot_be_removed(complainant, outsider) -> None:  # type: ignore[no-untyped-def]
-    from complaints.portal.drafts import draft_current
+    from portal.drafts import draft_current
 
     draft = draft_current(owner=complainant)
     item = evidence_add(

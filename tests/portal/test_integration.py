@@ -10,12 +10,13 @@ from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.urls import reverse
 
-from complaints import services
-from complaints.models import FilingDraft, Profile
-from complaints.portal.drafts import draft_current
-from escalation.models import OutboxEmail
-from escalation.outbox import outbox_drain
-from escalation.sweep import sweep_overdue
+from casework import actions
+from complaints.models import Profile
+from escalation.engine import sweep_overdue
+from notifications.models import OutboxEmail
+from notifications.outbox import outbox_drain
+from portal.drafts import draft_current
+from portal.models import FilingDraft
 from tests.factories import case_filed
 from tests.portal.conftest import client_for
 
@@ -66,7 +67,7 @@ def test_a_response_from_the_platform_emails_the_complainant_once(
     case = case_filed(complainant=complainant, now=T0)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_record_response(
+        actions.case_record_response(
             case=case,
             actor=triager,
             source="respondent",
@@ -86,7 +87,7 @@ def test_a_response_the_complainant_records_sends_them_nothing(
     case = case_filed(complainant=complainant, now=T0)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_record_response(
+        actions.case_record_response(
             case=case, actor=complainant, source="complainant", now=T0 + timedelta(hours=2)
         )
     assert mail.outbox == []
@@ -166,13 +167,13 @@ def test_staff_find_profiles_and_drafts_in_the_admin(complainant, supervisor) ->
     profiles = client.get(reverse("admin:complaints_profile_changelist") + "?q=138000")
     assert "王小明" in profiles.content.decode()
 
-    drafts = reverse("admin:complaints_filingdraft_changelist")
+    drafts = reverse("admin:portal_filingdraft_changelist")
     unfiled = client.get(drafts + "?filed=no").content.decode()
-    assert reverse("admin:complaints_filingdraft_change", args=[open_draft.pk]) in unfiled
+    assert reverse("admin:portal_filingdraft_change", args=[open_draft.pk]) in unfiled
     assert filed.reference not in unfiled
     assert filed.reference in client.get(drafts + "?filed=yes").content.decode()
     # What the complainant typed is looked at, never edited or added by staff.
-    change = client.get(reverse("admin:complaints_filingdraft_change", args=[open_draft.pk]))
+    change = client.get(reverse("admin:portal_filingdraft_change", args=[open_draft.pk]))
     assert change.status_code == 200
     assert 'name="step"' not in change.content.decode()
-    assert client.get(reverse("admin:complaints_filingdraft_add")).status_code == 403
+    assert client.get(reverse("admin:portal_filingdraft_add")).status_code == 403

@@ -5,9 +5,10 @@ from django.core import mail
 from django.urls import reverse
 
 from complaints.choices import CaseStatus
-from complaints.models import ComplaintCase, FilingDraft, Platform
-from escalation.ladder import Tier
+from complaints.models import ComplaintCase, Platform
+from complaints.tiers import Tier
 from evidence.models import EvidenceItem
+from portal.models import FilingDraft
 from tests.portal.conftest import EN, ZH, client_for
 from tests.portal.helpers import (
     DEMAND,

@@ -1,0 +1,200 @@
+"""Actions on a case. Complainant actions need the case to be the caller's own; staff
+actions need Django permissions (``complaints.triage_case`` / ``escalate_case``)."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import actions
+from complaints.choices import ResolutionOutcome
+from complaints.errors import InvalidInput
+from complaints.models import ComplaintCase
+
+from .. import selectors
+from ..permissions import CanEscalate, CanTriage
+from ..serializers import CaseOutputSerializer, IdField
+
+
+class CaseActionApi(APIView):
+    """Fetch the case (404 when not visible), check who may act, run ``perform``."""
+
+    complainant_only = True
+    InputSerializer: type[serializers.Serializer] | None = None
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def post(self, request: Request, case_id: int) -> Response:
+        case = selectors.case_get_for_api(request.user, pk=case_id)
+        if self.complainant_only and case.complainant_id != request.user.pk:
+            raise PermissionDenied(_("Only the complainant can do this."))
+        data: dict[str, Any] = {}
+        if self.InputSerializer is not None:
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        self.perform(case=case, actor=request.user, data=data)
+        case = selectors.case_get_for_api(request.user, pk=case_id)
+        return Response(CaseOutputSerializer(case).data)
+
+
+def _action_schema(input_serializer: Any) -> Any:
+    return extend_schema(request=input_serializer, responses={200: CaseOutputSerializer})
+
+
+class CaseWithdrawApi(CaseActionApi):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_withdraw(case=case, actor=actor, reason=data["reason"])
+
+
+class CaseAcceptResponseApi(CaseActionApi):
+    @_action_schema(None)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_accept_response(case=case, actor=actor)
+
+
+class CaseRejectResponseApi(CaseActionApi):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_reject_response(case=case, actor=actor, reason=data["reason"])
+
+
+class CaseResolveApi(CaseActionApi):
+    class InputSerializer(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=ResolutionOutcome.choices)
+        note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_resolve(case=case, actor=actor, outcome=data["outcome"], note=data["note"])
+
+
+class CaseExternalReferenceApi(CaseActionApi):
+    """The ticket number the current tier gave (e.g. a 12315 number); records filed_at."""
+
+    class InputSerializer(serializers.Serializer):
+        reference = serializers.CharField(max_length=120)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_record_external_reference(case=case, actor=actor, reference=data["reference"])
+
+
+class CaseMessageApi(CaseActionApi):
+    """Write to the case; answers a request for evidence and restarts its clocks."""
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=10000)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_message(case=case, actor=actor, text=data["text"])
+
+
+class CaseAssignApi(CaseActionApi):
+    """Give the case to a staff member (``assignee_id``), or take it back (null)."""
+
+    complainant_only = False
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        assignee_id = IdField(allow_null=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CaseOutputSerializer},
+        examples=[OpenApiExample("Assign", request_only=True, value={"assignee_id": 1})],
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        assignee = None
+        if data["assignee_id"] is not None:
+            assignee = (
+                get_user_model().objects.filter(pk=data["assignee_id"], is_active=True).first()
+            )
+            if assignee is None:
+                raise InvalidInput(fields={"assignee_id": [_("No such staff member.")]})
+        actions.case_assign(case=case, assignee=assignee, actor=actor)
+
+
+class CaseRecordResponseApi(CaseActionApi):
+    complainant_only = False
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        source = serializers.ChoiceField(choices=["staff", "respondent", "complainant"])
+        text = serializers.CharField(max_length=10000, required=False, default="", allow_blank=True)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_record_response(
+            case=case, actor=actor, source=data["source"], text=data["text"]
+        )
+
+
+class CaseRequestEvidenceApi(CaseActionApi):
+    complainant_only = False
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        message = serializers.CharField(max_length=5000)
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_request_evidence(case=case, actor=actor, message=data["message"])
+
+
+class CaseEscalateApi(CaseActionApi):
+    complainant_only = False
+    permission_classes = [CanEscalate]
+
+    @_action_schema(None)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_escalate_by_staff(case=case, actor=actor)

@@ -1,0 +1,349 @@
+"""The actions: every change that touches several apps at once, and what it notifies.
+
+Portal views, API views, admin actions and tasks validate their input, then call one of
+these. Each runs in one transaction: the case row is locked (through the status
+transition or the stage helpers) before its stage, the lock order the sweep relies on,
+and the notifications it decides are queued in the outbox in that same transaction.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints import services
+from complaints.access import Act, check_act
+from complaints.choices import (
+    OPEN_STATUSES,
+    CaseStatus,
+    DemandKind,
+    EventKind,
+    ProblemType,
+    ResolutionOutcome,
+    Urgency,
+)
+from complaints.errors import InvalidInput, InvalidTransition
+from complaints.models import ComplaintCase, Order
+from complaints.services import full_clean, money, reference_next
+from complaints.tiers import Tier
+from complaints.timeline import event_append
+from complaints.transitions import case_transition
+from escalation import messages
+from escalation.engine import case_escalate
+from escalation.models import StageCloseReason
+from escalation.services import (
+    stage_close_open,
+    stage_open,
+    stage_pause,
+    stage_record_filing,
+    stage_record_response,
+    stage_restart_update_clock,
+    stage_resume,
+)
+from evidence.models import EvidenceItem
+from evidence.services import bundle_attach, bundle_create, evidence_add
+from notifications.render import response_received_notify
+
+from .receipts import receipt_send
+
+
+def case_file(
+    *,
+    complainant: Any,
+    order: Order,
+    problem_type: str,
+    description: str,
+    demand_kind: str,
+    demand_text: str = "",
+    demand_amount: Decimal | str | int | None = None,
+    demand_within_hours: int = 24,
+    urgency: str = Urgency.NORMAL,
+    harm_noticed_at: datetime | None = None,
+    bundle: Any = None,
+    now: datetime | None = None,
+) -> ComplaintCase:
+    """File a complaint: the case, its evidence bundle, the platform stage and the first event.
+
+    ``bundle`` is the evidence collected while writing the complaint; it is attached and
+    sealed. All or nothing: a filed complaint always has a reference, a timeline and a
+    running clock.
+    """
+    now = now or timezone.now()
+    if order.owner_id != complainant.pk:
+        raise InvalidInput(fields={"order": [_("This order belongs to someone else.")]})
+    if problem_type not in ProblemType.values:
+        raise InvalidInput(fields={"problem_type": [_("Unknown problem type.")]})
+    if demand_kind not in DemandKind.values:
+        raise InvalidInput(fields={"demand_kind": [_("Unknown demand.")]})
+    case = ComplaintCase(
+        complainant=complainant,
+        order=order,
+        problem_type=problem_type,
+        description=description.strip(),
+        demand_kind=demand_kind,
+        demand_text=demand_text.strip(),
+        demand_amount=money(demand_amount) if demand_amount not in (None, "") else None,
+        demand_within_hours=demand_within_hours,
+        urgency=urgency,
+        harm_noticed_at=harm_noticed_at or now,
+        status=CaseStatus.SUBMITTED,
+        tier=Tier.PLATFORM,
+        created_at=now,
+        updated_at=now,
+    )
+    full_clean(case, exclude=["reference"])
+    with transaction.atomic():
+        case.reference = reference_next(year=timezone.localtime(now).year)
+        case.save()
+        stage_open(case=case, tier=Tier.PLATFORM, now=now)
+        event_append(
+            case=case,
+            kind=EventKind.FILED,
+            actor=complainant,
+            payload={
+                "reference": case.reference,
+                "problem_type": problem_type,
+                "order_number": order.order_number,
+                "amount": order.amount,
+            },
+            now=now,
+        )
+        bundle_attach(
+            bundle=bundle or bundle_create(owner=complainant, now=now), case=case, now=now
+        )
+        receipt_send(case=case, now=now, filing=True)
+    return case
+
+
+def case_resolve(
+    *, case: ComplaintCase, outcome: str, actor: Any, note: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """The case ended with ``outcome``; its clocks stop."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.RESOLVE)
+    if outcome not in ResolutionOutcome.values:
+        raise InvalidInput(fields={"outcome": [_("Unknown outcome.")]})
+    with transaction.atomic():
+        case_transition(
+            case=case,
+            to_status=CaseStatus.RESOLVED,
+            actor=actor,
+            event_kind=EventKind.RESOLVED,
+            payload={"outcome": outcome, "note": note},
+            now=now,
+            extra_fields={"resolution_outcome": outcome},
+        )
+        stage_close_open(case=case, reason=StageCloseReason.RESOLVED, now=now)
+    return case
+
+
+def case_withdraw(
+    *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """The complainant gives up the case; its evidence and timeline are kept."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.WITHDRAW)
+    with transaction.atomic():
+        case_transition(
+            case=case,
+            to_status=CaseStatus.WITHDRAWN,
+            actor=actor,
+            event_kind=EventKind.WITHDRAWN,
+            payload={"reason": reason},
+            now=now,
+        )
+        stage_close_open(case=case, reason=StageCloseReason.WITHDRAWN, now=now)
+    return case
+
+
+RESPONSE_SOURCES = ("staff", "respondent", "complainant")
+
+
+def case_record_response(
+    *, case: ComplaintCase, actor: Any, source: str, text: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """A response arrived at the current tier: the first-response clock stops.
+
+    The update and resolution clocks run on: an acknowledgement is not a resolution.
+    """
+    now = now or timezone.now()
+    if source not in RESPONSE_SOURCES:
+        raise InvalidInput(fields={"source": [str(messages.UNKNOWN_RESPONSE_SOURCE)]})
+    check_act(actor, case, Act.MESSAGE if source == "complainant" else Act.RECORD_RESPONSE)
+    with transaction.atomic():
+        stage = stage_record_response(case=case, now=now)
+        payload = {"source": source, "text": text.strip(), "tier": case.tier}
+        if case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS):
+            case_transition(
+                case=case,
+                to_status=CaseStatus.RESPONDED,
+                actor=actor,
+                event_kind=EventKind.RESPONSE_RECORDED,
+                payload=payload,
+                now=now,
+            )
+        elif stage is not None:
+            event_append(
+                case=case, kind=EventKind.RESPONSE_RECORDED, actor=actor, payload=payload, now=now
+            )
+        else:
+            raise InvalidTransition()
+        if source != "complainant":
+            response_received_notify(case=case, text=text, now=now)
+    return case
+
+
+def case_accept_response(
+    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+) -> ComplaintCase:
+    """The complainant accepts the response; they mark the case resolved once it is carried out."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.ACCEPT_RESPONSE)
+    if case.status != CaseStatus.RESPONDED:
+        raise InvalidTransition()
+    event_append(case=case, kind=EventKind.RESPONSE_ACCEPTED, actor=actor, now=now)
+    return case
+
+
+def case_reject_response(
+    *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
+) -> ComplaintCase:
+    """The response does not meet the demand: back to in progress, the clocks run on."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.REJECT_RESPONSE)
+    if case.status != CaseStatus.RESPONDED:
+        raise InvalidTransition()
+    case_transition(
+        case=case,
+        to_status=CaseStatus.IN_PROGRESS,
+        actor=actor,
+        event_kind=EventKind.RESPONSE_REJECTED,
+        payload={"reason": reason.strip()},
+        now=now,
+    )
+    return case
+
+
+def case_request_evidence(
+    *, case: ComplaintCase, actor: Any, message: str, now: datetime | None = None
+) -> ComplaintCase:
+    """Staff ask the complainant for more evidence; the clocks pause until they answer."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.REQUEST_EVIDENCE)
+    if not message.strip():
+        raise InvalidInput(fields={"message": [str(messages.EVIDENCE_REQUEST_EMPTY)]})
+    with transaction.atomic():
+        case_transition(
+            case=case,
+            to_status=CaseStatus.AWAITING_COMPLAINANT,
+            actor=actor,
+            event_kind=EventKind.EVIDENCE_REQUESTED,
+            payload={"message": message.strip()},
+            now=now,
+        )
+        stage_pause(case=case, now=now)
+    return case
+
+
+def case_message(
+    *, case: ComplaintCase, actor: Any, text: str, now: datetime | None = None
+) -> ComplaintCase:
+    """The complainant writes: the update clock restarts; a paused case resumes."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.MESSAGE)
+    if not text.strip():
+        raise InvalidInput(fields={"text": [str(messages.MESSAGE_EMPTY)]})
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition()
+    with transaction.atomic():
+        event_append(
+            case=case, kind=EventKind.MESSAGE, actor=actor, payload={"text": text.strip()}, now=now
+        )
+        if case.status == CaseStatus.AWAITING_COMPLAINANT:
+            case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=now)
+            stage_resume(case=case, now=now)
+        stage_restart_update_clock(case=case, now=now)
+    return case
+
+
+def case_record_external_reference(
+    *, case: ComplaintCase, actor: Any, reference: str, now: datetime | None = None
+) -> ComplaintCase:
+    """The number the current tier gave the complaint; its date interrupts the limitation period."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.EXTERNAL_REFERENCE)
+    reference = reference.strip()
+    if not reference:
+        raise InvalidInput(fields={"reference": [str(messages.REFERENCE_EMPTY)]})
+    with transaction.atomic():
+        stage = stage_record_filing(case=case, reference=reference, now=now)
+        if stage is None:
+            raise InvalidTransition()
+        event_append(
+            case=case,
+            kind=EventKind.EXTERNAL_REFERENCE,
+            actor=actor,
+            payload={"tier": stage.tier, "reference": reference, "filed_at": stage.filed_at},
+            now=now,
+        )
+    return case
+
+
+def case_escalate_by_staff(
+    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+) -> ComplaintCase:
+    """Staff move the case up a tier before its deadline (needs complaints.escalate_case)."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.ESCALATE)
+    case_escalate(case=case, actor=actor, now=now)
+    return case
+
+
+def case_assign(
+    *, case: ComplaintCase, assignee: Any, actor: Any, now: datetime | None = None
+) -> ComplaintCase:
+    """Give the case to a staff member (first-responder responsibility: they own it)."""
+    check_act(actor, case, Act.ASSIGN)
+    return services.case_assign(case=case, assignee=assignee, actor=actor, now=now)
+
+
+def case_evidence_add(
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    files: list[Any],
+    kind: str,
+    occurred_at: datetime | None = None,
+    description: str = "",
+    now: datetime | None = None,
+) -> list[EvidenceItem]:
+    """Add files to a filed case's evidence, each sealed and in the timeline; one receipt.
+
+    Each file is stored in its own transaction, so a refused file keeps the ones before
+    it; whatever was stored is covered by one receipt email for the whole request, also
+    when a later file is refused.
+    """
+    now = now or timezone.now()
+    check_act(actor, case, Act.ADD_EVIDENCE)
+    stored: list[EvidenceItem] = []
+    try:
+        for upload in files:
+            stored.append(
+                evidence_add(
+                    bundle=case.evidence_bundle,
+                    actor=actor,
+                    file=upload,
+                    kind=kind,
+                    occurred_at=occurred_at,
+                    description=description,
+                    now=now,
+                )
+            )
+    finally:
+        if stored:
+            with transaction.atomic():
+                receipt_send(case=case, now=now)
+    return stored

@@ -1,1 +1,0 @@
-"""The complainants' portal: filing drafts, the adapters to other parts, page helpers."""

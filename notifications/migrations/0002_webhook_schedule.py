@@ -1,0 +1,28 @@
+"""The beat entry that sends due webhooks every minute; editable in admin afterwards."""
+
+from django.db import migrations
+
+TASK_NAME = "send due webhooks"
+
+
+def forwards(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
+    PeriodicTask.objects.get_or_create(
+        name=TASK_NAME,
+        defaults={"task": "notifications.webhooks_send_due", "interval": every_minute},
+    )
+
+
+def backwards(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notifications", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,298 @@
+"""Portal forms: they check what was typed; the services decide what is allowed."""
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.choices import (
+    DemandKind,
+    PaymentMethod,
+    ProblemType,
+    ProductKind,
+    ResolutionOutcome,
+)
+from complaints.models import Profile
+from evidence.models import EvidenceKind
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+
+PROBLEM_EXPLAINED = {
+    ProblemType.NETWORK_ERROR: _(
+        "The page failed or timed out while you ordered; you are unsure the order went through."
+    ),
+    ProblemType.LOST_ORDER_UNSYNCED: _(
+        "You paid, but the platform shows no order or says it was never paid."
+    ),
+    ProblemType.LOST_ORDER_STUCK: _(
+        "The order exists but has stayed in processing far longer than promised."
+    ),
+    ProblemType.LOST_ORDER_VANISHED: _(
+        "The order was there after you paid and has since disappeared from your records."
+    ),
+    ProblemType.INVALID_CARD_KEY: _(
+        "The card key or code you received does not work or was already used."
+    ),
+    ProblemType.NOT_DELIVERED: _(
+        "You got nothing, or something other than what the order page promised."
+    ),
+    ProblemType.COMPLAINT_IGNORED: _(
+        "You already complained to the platform and nobody answered in time."
+    ),
+}
+
+
+class DateTimeSecondsInput(forms.DateTimeInput):
+    """A datetime-local input that keeps seconds: payment times are evidence to the second."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
+
+
+def _not_in_future(value: datetime | None) -> datetime | None:
+    if value is not None and value > timezone.now():
+        raise forms.ValidationError(_("This time is in the future."), code="future")
+    return value
+
+
+class OrderStepForm(forms.Form):
+    platform = forms.CharField(
+        label=_("Platform"),
+        max_length=120,
+        help_text=_("Start typing to pick a known platform, or type the name of a new one."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "list": "platform-options", "data-platform-search": ""}
+        ),
+    )
+    order_number = forms.CharField(label=_("Order number"), max_length=64)
+    product_name = forms.CharField(
+        label=_("Product"), max_length=200, help_text=_("As the order page names it.")
+    )
+    product_kind = forms.ChoiceField(label=_("Product kind"), choices=ProductKind.choices)
+    amount = forms.DecimalField(
+        label=_("Amount paid (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    paid_at = forms.DateTimeField(
+        label=_("Paid at"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        help_text=_("From the payment voucher, to the second if you can."),
+        widget=DateTimeSecondsInput(),
+    )
+    payment_method = forms.ChoiceField(label=_("Paid with"), choices=PaymentMethod.choices)
+    payment_reference = forms.CharField(
+        label=_("Payment reference"),
+        max_length=128,
+        required=False,
+        help_text=_("The transaction number on the Alipay / WeChat / bank record."),
+    )
+    status_seen = forms.CharField(
+        label=_("What the order page showed"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: “processing”, “unpaid”, or “no such order”."),
+    )
+
+    def clean_paid_at(self) -> datetime | None:
+        return _not_in_future(self.cleaned_data.get("paid_at"))
+
+
+TIMELINE_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})\s+(.+)$")
+
+
+class ProblemStepForm(forms.Form):
+    problem_type = forms.ChoiceField(
+        label=_("What went wrong"), choices=ProblemType.choices, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label=_("Describe what happened"),
+        min_length=10,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("In your own words; it goes into the complaint letter."),
+    )
+    harm_noticed_at = forms.DateTimeField(
+        label=_("When did you notice the problem?"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+    )
+    timeline = forms.CharField(
+        label=_("Timeline (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-03-01 20:15:07 …"}),
+        help_text=_("One line per moment: the time to the second, then what happened."),
+    )
+
+    def clean_harm_noticed_at(self) -> datetime | None:
+        return _not_in_future(self.cleaned_data.get("harm_noticed_at"))
+
+    def clean_timeline(self) -> str:
+        text = self.cleaned_data.get("timeline", "")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for number, line in enumerate(lines, start=1):
+            match = TIMELINE_LINE.match(line)
+            valid = False
+            if match:
+                try:
+                    datetime.strptime(match.group(1).replace("T", " "), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007
+                    valid = True
+                except ValueError:
+                    valid = False
+            if not valid:
+                raise forms.ValidationError(
+                    _(
+                        "Line %(number)s: start with the time, e.g. 2026-03-01 20:15:07, "
+                        "then say what happened."
+                    ),
+                    code="timeline",
+                    params={"number": number},
+                )
+        return "\n".join(lines)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one picker (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(d, initial) for d in data]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(files) > settings.PORTAL_UPLOAD_MAX_FILES:
+            raise forms.ValidationError(
+                _("At most %(count)s files at a time."),
+                code="too_many",
+                params={"count": settings.PORTAL_UPLOAD_MAX_FILES},
+            )
+        return files
+
+
+class EvidenceUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the files show"), choices=EvidenceKind.choices)
+    files = MultipleFileField(
+        label=_("Files"),
+        help_text=_("Screenshots, photos, PDFs, chat exports or network logs."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened (optional)"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+    )
+
+
+class DemandStepForm(forms.Form):
+    demand_kind = forms.ChoiceField(
+        label=_("What do you want?"), choices=DemandKind.choices, widget=forms.RadioSelect
+    )
+    demand_amount = forms.DecimalField(
+        label=_("Amount asked (yuan)"),
+        required=False,
+        min_value=Decimal("0.00"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    demand_within_hours = forms.IntegerField(
+        label=_("Deadline asked (hours)"),
+        min_value=1,
+        max_value=720,
+        initial=24,
+        help_text=_("24 or 48 hours is usual for a platform."),
+    )
+    demand_text = forms.CharField(
+        label=_("Details of your demand"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("demand_kind")
+        if kind == DemandKind.REFUND_COMPENSATION and data.get("demand_amount") in (None, ""):
+            self.add_error(
+                "demand_amount", _("Say how much you ask for, refund plus compensation.")
+            )
+        if kind == DemandKind.OTHER and not data.get("demand_text"):
+            self.add_error("demand_text", _("Say what you ask for."))
+        return data
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["name", "phone", "preferred_language"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})}
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and not re.fullmatch(r"\+?[\d\s-]{5,20}", phone):
+            raise forms.ValidationError(_("Enter a phone number, digits only."), code="phone")
+        return phone
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ExternalReferenceForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference number this tier gave you"),
+        max_length=120,
+        help_text=_("For example the 12315 complaint number or the platform's ticket number."),
+    )
+
+
+class RejectResponseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the response is not enough"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ResolutionOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000)
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw this complaint. Its record and evidence are kept."),
+    )

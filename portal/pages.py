@@ -1,0 +1,161 @@
+"""Reads for the complainant's pages: their cases, each with its clock and next step.
+
+Every read here is a fixed number of queries, however many cases, events or evidence
+items there are (tests/portal/test_query_counts.py holds it to that).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from complaints.access import cases_visible_to
+from complaints.choices import OPEN_STATUSES, CaseStatus
+from complaints.errors import NotFound
+from complaints.models import CaseEvent, ComplaintCase
+from complaints.tiers import LADDER, Tier, tier_rank
+from escalation.models import TierStage
+from evidence.models import EvidenceItem
+
+
+def my_cases(user: Any) -> QuerySet[ComplaintCase]:
+    """The cases ``user`` filed, with their open stage prefetched (two queries in all).
+
+    Staff see other cases in the admin; the portal shows everyone only their own.
+    """
+    return (
+        cases_visible_to(user)
+        .filter(complainant=user)
+        .prefetch_related(
+            Prefetch(
+                "stages",
+                queryset=TierStage.objects.filter(closed_at__isnull=True),
+                to_attr="open_stages",
+            )
+        )
+    )
+
+
+def my_case_get(user: Any, *, reference: str) -> ComplaintCase:
+    """The user's own case; NotFound for anyone else's (no existence leak)."""
+    case = my_cases(user).filter(reference=reference).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+@dataclass
+class Clock:
+    due_at: datetime | None
+    paused: bool
+    overdue: bool
+    seconds_left: int | None
+
+
+def clock_of(stage: TierStage | None, *, now: datetime) -> Clock:
+    if stage is None:
+        return Clock(None, False, False, None)
+    if stage.paused_at is not None:
+        return Clock(stage.next_due_at, True, False, None)
+    if stage.next_due_at is None:
+        return Clock(None, False, False, None)
+    left = int((stage.next_due_at - now).total_seconds())
+    return Clock(stage.next_due_at, False, left < 0, left)
+
+
+def duration_text(seconds: int) -> str:
+    """“2 d 3 h”, “3 h 12 min”, “45 min”: precise enough to act on, short enough for a phone."""
+    delta = timedelta(seconds=abs(seconds))
+    days, rest = delta.days, delta.seconds
+    hours, minutes = rest // 3600, (rest % 3600) // 60
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": max(minutes, 0)}
+
+
+def next_step(case: ComplaintCase, stage: TierStage | None, clock: Clock) -> str:
+    """The one thing the complainant should do now, in one line."""
+    status = case.status
+    if status not in OPEN_STATUSES:
+        return _("Nothing more to do: this case is closed.")
+    if status == CaseStatus.AWAITING_COMPLAINANT:
+        return _("You were asked for more evidence: add it or send a message.")
+    if status == CaseStatus.RESPONDED:
+        return _("A response came in: read it, then accept or reject it.")
+    if case.needs_staff_attention:
+        return _("Every tier's deadline has passed; our staff will contact you.")
+    has_reference = bool(stage and stage.external_reference)
+    if case.tier == Tier.PLATFORM:
+        if has_reference:
+            return _("Wait for the platform's answer; we escalate if the deadline passes.")
+        return _(
+            "Send the complaint letter to %(platform)s, then record the ticket number here."
+        ) % {"platform": case.order.platform.name}
+    if case.tier == Tier.WATCHDOG:
+        if has_reference:
+            return _("Wait for 12315 / Black Cat; we escalate if the deadline passes.")
+        return _(
+            "File the watchdog complaint on 12315 or Black Cat with the document below, "
+            "then record its complaint number."
+        )
+    if case.tier == Tier.PAYMENT:
+        return _("Open a dispute with your payment channel using the document below.")
+    return _("Apply for mediation or a small-claims court with the evidence package.")
+
+
+@dataclass
+class CaseRow:
+    case: ComplaintCase
+    stage: TierStage | None
+    clock: Clock
+    next_step: str
+    tier_rank: int
+    tier_count: int = len(LADDER)
+    countdown: str = ""
+
+
+def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
+    stages = getattr(case, "open_stages", None)
+    stage = stages[0] if stages else None
+    clock = clock_of(stage, now=now)
+    countdown = ""
+    if clock.seconds_left is not None:
+        text = duration_text(clock.seconds_left)
+        countdown = (
+            _("overdue by %(time)s") % {"time": text}
+            if clock.overdue
+            else _("%(time)s left") % {"time": text}
+        )
+    return CaseRow(
+        case=case,
+        stage=stage,
+        clock=clock,
+        next_step=next_step(case, stage, clock),
+        tier_rank=tier_rank(case.tier),
+        countdown=countdown,
+    )
+
+
+def case_rows(user: Any, *, now: datetime) -> list[CaseRow]:
+    return [case_row(case, now=now) for case in my_cases(user)]
+
+
+@dataclass
+class CasePage:
+    row: CaseRow
+    events: list[CaseEvent] = field(default_factory=list)
+    stages: list[TierStage] = field(default_factory=list)
+    items: list[EvidenceItem] = field(default_factory=list)
+
+
+def case_page(user: Any, *, reference: str, now: datetime) -> CasePage:
+    """Everything the case page shows, in five queries whatever the case's size."""
+    case = my_case_get(user, reference=reference)
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("-seq"))
+    stages = list(TierStage.objects.filter(case=case).order_by("opened_at"))
+    items = list(EvidenceItem.objects.filter(bundle__case=case).order_by("uploaded_at", "pk"))
+    return CasePage(row=case_row(case, now=now), events=events, stages=stages, items=items)

@@ -1,0 +1,215 @@
+"""After filing: my cases, the case page and what the complainant can do there."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casework import actions
+from complaints.choices import OPEN_STATUSES
+from complaints.errors import DomainError, NotFound
+from complaints.models import ComplaintCase
+from complaints.tiers import Tier
+from escalation.documents import document_render
+from escalation.selectors import case_limitation
+from evidence.selectors import checklist_for_case
+from portal.forms import (
+    EvidenceUploadForm,
+    ExternalReferenceForm,
+    MessageForm,
+    RejectResponseForm,
+    ResolveForm,
+    WithdrawForm,
+)
+from portal.pages import case_page, case_rows, my_case_get
+
+from .common import domain_message, item_urls, page_language, wants_json
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    rows = case_rows(request.user, now=timezone.now())
+    return render(request, "portal/case_list.html", {"rows": rows})
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> ComplaintCase:
+    try:
+        return my_case_get(request.user, reference=reference)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+CASE_FORMS: dict[str, type] = {
+    "evidence": EvidenceUploadForm,
+    "message": MessageForm,
+    "reference": ExternalReferenceForm,
+    "reject": RejectResponseForm,
+    "resolve": ResolveForm,
+}
+
+
+def _render_case(
+    request: HttpRequest, reference: str, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    try:
+        page = case_page(request.user, reference=reference, now=now)
+    except NotFound as exc:
+        raise Http404 from exc
+    case = page.row.case
+    document = document_render(case=case, tier=case.tier, language=page_language())
+    forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
+    forms.update(bound or {})
+    context = {
+        "page": page,
+        "row": page.row,
+        "checklist": checklist_for_case(case),
+        "limitation": case_limitation(case, now=now),
+        "case": case,
+        "document": document,
+        "items": [{"item": i, **item_urls(i)} for i in page.items],
+        "forms": forms,
+        "is_open": case.status in OPEN_STATUSES,
+    }
+    return render(request, "portal/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_case(request, reference)
+
+
+def _case_action(
+    request: HttpRequest,
+    reference: str,
+    name: str,
+    act: Callable[[ComplaintCase, dict[str, Any]], None],
+    done: str,
+) -> HttpResponse:
+    """Run one case action from a posted form; on bad input re-show the page, input kept."""
+    case = _case_or_404(request, reference)
+    form = CASE_FORMS[name](request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, str(error))
+            messages.error(request, domain_message(exc))
+        else:
+            if wants_json(request):
+                return JsonResponse({"errors": []})
+            messages.success(request, done)
+            return redirect("portal:case_detail", reference=case.reference)
+    if wants_json(request):
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"errors": errors}, status=400)
+    return _render_case(request, reference, bound={name: form}, status=400)
+
+
+@login_required
+@require_POST
+def case_add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_evidence_add(
+            case=case,
+            actor=request.user,
+            files=data["files"],
+            kind=data["kind"],
+            occurred_at=data.get("occurred_at"),
+        )
+
+    return _case_action(request, reference, "evidence", act, _("Evidence added and sealed."))
+
+
+@login_required
+@require_POST
+def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_message(case=case, actor=request.user, text=data["text"], now=timezone.now())
+
+    return _case_action(request, reference, "message", act, _("Message sent."))
+
+
+@login_required
+@require_POST
+def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_record_external_reference(
+            case=case, actor=request.user, reference=data["reference"], now=timezone.now()
+        )
+
+    return _case_action(request, reference, "reference", act, _("Reference number recorded."))
+
+
+@login_required
+@require_POST
+def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    try:
+        actions.case_accept_response(case=case, actor=request.user, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, domain_message(exc))
+    else:
+        messages.success(request, _("Response accepted. Mark the case resolved when it is."))
+    return redirect("portal:case_detail", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_reject_response(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_reject_response(
+            case=case, actor=request.user, reason=data["reason"], now=timezone.now()
+        )
+
+    return _case_action(
+        request, reference, "reject", act, _("Response rejected: the clock keeps running.")
+    )
+
+
+@login_required
+@require_POST
+def case_mark_resolved(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_resolve(
+            case=case, outcome=data["outcome"], actor=request.user, note=data["note"]
+        )
+
+    return _case_action(request, reference, "resolve", act, _("The case is marked resolved."))
+
+
+@login_required
+def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.case_withdraw(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, domain_message(exc))
+        else:
+            messages.success(request, _("The complaint is withdrawn."))
+        return redirect("portal:case_detail", reference=case.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/case_withdraw.html", {"case": case, "form": form}, status=status)
+
+
+@login_required
+def case_document(request: HttpRequest, reference: str) -> HttpResponse:
+    """The filing document of the current tier (or ``?tier=``), as a text file to keep."""
+    case = _case_or_404(request, reference)
+    tier = request.GET.get("tier") or case.tier
+    if tier not in Tier.values:
+        raise Http404
+    document = document_render(case=case, tier=tier, language=page_language())
+    response = HttpResponse(document.body, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response

@@ -1,0 +1,31 @@
+"""The complainant's profile: name, phone, preferred language."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from complaints.models import Profile
+from portal.accounts import language_apply
+from portal.forms import (
+    ProfileForm,
+)
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    profile = Profile.objects.filter(user=request.user).first() or Profile(
+        user=request.user, preferred_language=translation.get_language()
+    )
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            language = form.cleaned_data["preferred_language"]
+            with translation.override(language):
+                messages.success(request, _("Profile saved."))
+            return language_apply(redirect("portal:profile"), language)
+        return render(request, "portal/profile.html", {"form": form}, status=400)
+    return render(request, "portal/profile.html", {"form": form})

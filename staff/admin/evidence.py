@@ -1,0 +1,122 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from evidence.checklist import LEVEL_LABELS, checklist_for
+from evidence.models import EvidenceBundle, EvidenceItem
+
+
+class EvidenceItemInline(admin.TabularInline):
+    model = EvidenceItem
+    extra = 0
+    can_delete = False
+    fields = [
+        "preview",
+        "kind",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "occurred_at",
+        "uploaded_at",
+        "sealed_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def preview(self, item: EvidenceItem) -> str:
+        return _preview(item)
+
+
+def _preview(item: EvidenceItem) -> str:
+    download = reverse("evidence:item_download", kwargs={"item_pk": item.pk})
+    if item.thumbnail:
+        thumb = reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk})
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>', download, thumb
+        )
+    return format_html('<a href="{}">{}</a>', download, _("download"))
+
+
+@admin.register(EvidenceBundle)
+class EvidenceBundleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "case", "created_at"]
+    search_fields = ["case__reference", "owner__username"]
+    list_select_related = ["case", "owner"]
+    readonly_fields = ["owner", "case", "created_at", "checklist", "downloads"]
+    inlines = [EvidenceItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("evidence checklist"))
+    def checklist(self, bundle: EvidenceBundle) -> str:
+        if bundle.case is None:
+            return "-"
+        entries = checklist_for(
+            problem_type=bundle.case.problem_type,
+            amount=bundle.case.order.amount,
+            kinds_present=bundle.items.values_list("kind", flat=True),
+        )
+        return format_html_join(
+            "",
+            "<div>{} {} ({}): {}</div>",
+            (("✔" if e.present else "✘", e.label, LEVEL_LABELS[e.level], e.why) for e in entries),
+        )
+
+    @admin.display(description=_("downloads"))
+    def downloads(self, bundle: EvidenceBundle) -> str:
+        if bundle.case is None:
+            return "-"
+        links = [
+            (reverse(f"evidence:{name}", kwargs={"reference": bundle.case.reference}), label)
+            for name, label in (
+                ("package", _("evidence package (ZIP)")),
+                ("summary_pdf", _("summary (PDF)")),
+                ("receipt", _("receipt")),
+            )
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+
+@admin.register(EvidenceItem)
+class EvidenceItemAdmin(admin.ModelAdmin):
+    """Read-only: evidence is kept exactly as received."""
+
+    list_display = [
+        "original_name",
+        "kind",
+        "bundle",
+        "content_type",
+        "size",
+        "uploaded_at",
+        "sealed_at",
+    ]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["original_name", "sha256", "bundle__case__reference"]
+    list_select_related = ["bundle__case"]
+    date_hierarchy = "uploaded_at"
+    readonly_fields = ["preview"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def preview(self, item: EvidenceItem) -> str:
+        return _preview(item)
