@@ -29,8 +29,8 @@ from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.utils.dateparse import parse_datetime  # noqa: E402
 
+from complaints import bulk  # noqa: E402
 from complaints.models import CaseEvent  # noqa: E402
-from escalation import bulk  # noqa: E402
 from escalation.engine import sweep_overdue  # noqa: E402
 from escalation.models import TierStage  # noqa: E402
 from notifications.models import OutboxEmail  # noqa: E402

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import services
@@ -27,6 +27,7 @@ from complaints.choices import (
 )
 from complaints.errors import InvalidInput, InvalidTransition
 from complaints.models import ComplaintCase, Order
+from complaints.selectors import complainant_language
 from complaints.services import full_clean, money, reference_next
 from complaints.tiers import Tier
 from complaints.timeline import event_append
@@ -45,7 +46,7 @@ from escalation.services import (
 )
 from evidence.models import EvidenceItem
 from evidence.services import bundle_attach, bundle_create, evidence_add
-from notifications.render import response_received_notify
+from notifications.outbox import outbox_email
 
 from .receipts import receipt_send
 
@@ -347,3 +348,30 @@ def case_evidence_add(
             with transaction.atomic():
                 receipt_send(case=case, now=now)
     return stored
+
+
+def response_received_notify(*, case: ComplaintCase, text: str, now: datetime) -> None:
+    """Tell the complainant a response came in and that they decide on it (outbox, once)."""
+    to = case.complainant.email
+    if not to:
+        return
+    with translation.override(complainant_language(case.complainant)):
+        ref = case.reference
+        subject = _("Case %(ref)s: a response came in") % {"ref": ref}
+        parts = [
+            _(
+                "%(tier)s answered your case %(ref)s. Read it on your case page, then accept "
+                "it or reject it; if you reject it the deadline keeps running."
+            )
+            % {"ref": ref, "tier": Tier(case.tier).label}
+        ]
+        if text.strip():
+            parts += ["-" * 40, text.strip()]
+    outbox_email(
+        to=to,
+        subject=subject,
+        body="\n\n".join(parts),
+        dedupe_key=f"response-received:{case.pk}:{now.isoformat()}",
+        case=case,
+        now=now,
+    )

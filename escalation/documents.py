@@ -9,14 +9,13 @@ from django.utils import timezone, translation
 
 from complaints.choices import ProblemType
 from complaints.models import ComplaintCase
+from evidence.models import EvidenceItem
 
 # DOMAIN.md: the small-claims court is suggested above 500 yuan.
 SMALL_CLAIMS_SUGGESTED_ABOVE = Decimal("500")
 
 
 def _evidence_items(case: ComplaintCase) -> list[Any]:
-    from evidence.models import EvidenceItem
-
     return list(
         EvidenceItem.objects.filter(bundle__case=case, sealed_at__isnull=False).order_by(
             "uploaded_at", "pk"

@@ -23,6 +23,7 @@ from django.db.models import BooleanField, Model, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from complaints.bulk import db_datetime, db_json, insert_rows
 from complaints.choices import OPEN_STATUSES, EventKind
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
@@ -36,7 +37,6 @@ from notifications.models import OutboxEmail
 from notifications.outbox import outbox_kick
 
 from . import messages
-from .bulk import db_datetime, db_json, insert_rows
 from .deadlines import (
     PolicyTerms,
     stage_deadlines,

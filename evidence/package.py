@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from zipstream import ZIP_STORED, ZipStream
@@ -85,20 +84,22 @@ def _timeline(case: ComplaintCase) -> list[dict[str, Any]]:
 
 
 def package_build(
-    case: ComplaintCase, *, language: str = "zh-hans", now: datetime | None = None
+    case: ComplaintCase,
+    *,
+    language: str = "zh-hans",
+    document: Any = None,
+    now: datetime | None = None,
 ) -> ZipStream:
-    """The package as a ZipStream: iterate it for the bytes, ``len()`` it for the size."""
-    from escalation.documents import document_render
+    """The package as a ZipStream: iterate it for the bytes, ``len()`` it for the size.
 
+    ``document`` is the current tier's filing document (anything with ``filename`` and
+    ``body``), rendered by the caller: the evidence part knows no tier's documents.
+    """
     now = now or timezone.now()
     with translation.override(language):
         manifest = package_manifest(case, now=now)
         timeline = _timeline(case)
         receipt = receipt_build(case, now=now)
-        try:
-            document = document_render(case=case, language=language)
-        except TemplateDoesNotExist:
-            document = None
         index = render_to_string(
             "evidence/package_index.html",
             {
@@ -127,6 +128,8 @@ def package_build(
     return stream
 
 
-def package_stream(case: ComplaintCase, *, language: str = "zh-hans") -> Iterator[bytes]:
+def package_stream(
+    case: ComplaintCase, *, language: str = "zh-hans", document: Any = None
+) -> Iterator[bytes]:
     """The package's bytes, produced as they are sent."""
-    yield from package_build(case, language=language)
+    yield from package_build(case, language=language, document=document)

@@ -1,25 +1,100 @@
 """The one way the portal sends email: a row in the caller's transaction, sent later.
 
-``outbox_email`` writes the row; it commits or rolls back with the change it reports, so
-a notification is never lost and never sent for a change that did not happen. After the
-commit the email is tried at once (``ESCALATION_OUTBOX_SEND_ON_COMMIT``); whatever is
-still pending is sent by a Celery task (kicked after commit, and run by every sweep),
-each row under its row lock, retrying with exponential backoff.
+``notifications_queue`` (and ``outbox_email`` for one) writes the rows; they commit or
+roll back with the change they report, so a notification is never lost and never sent
+for a change that did not happen. Delivery happens in a Celery task, never in the
+request: kicked after commit, and run by every sweep, retrying with exponential backoff.
 """
 
 import hashlib
 import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from complaints.bulk import db_datetime, db_json, insert_rows
+
 from .models import OutboxEmail
+from .render import notification_render
+
+OUTBOX_DRAIN_TASK = "notifications.outbox_drain"  # notifications/tasks.py
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One email owed to someone, as the action that decided it describes it.
+
+    ``template`` names a notification rendered from the case when it is sent (in the
+    recipient's language, see render.py); otherwise ``subject`` and ``body`` are sent as
+    they are. ``dedupe_key`` is unique: the same notification is queued once, however
+    often the action that decides it runs.
+    """
+
+    dedupe_key: str
+    to: tuple[str, ...]
+    case_id: int | None = None
+    template: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    body: str = ""
+    html: str = ""
+
+
+_COLUMNS = (
+    "dedupe_key",
+    "case_id",
+    "to",
+    "subject",
+    "body",
+    "html",
+    "template",
+    "context",
+    "created_at",
+    "next_attempt_at",
+    "attempts",
+    "last_error",
+)
+
+
+def notifications_queue(items: Iterable[Notification], *, now: datetime | None = None) -> int:
+    """Write ``items`` to the outbox in the caller's transaction; delivered after commit.
+
+    One multi-row insert whatever the number of items (the sweep queues thousands); an
+    item whose ``dedupe_key`` is already queued is dropped. Returns how many were given.
+    """
+    now = now or timezone.now()
+    at = db_datetime(now)
+    rows = [
+        (
+            item.dedupe_key,
+            item.case_id,
+            db_json(list(item.to)),
+            item.subject,
+            item.body,
+            item.html,
+            item.template,
+            db_json(dict(item.context)),
+            at,
+            at,
+            0,
+            "",
+        )
+        for item in items
+        if item.to
+    ]
+    insert_rows(OutboxEmail._meta.db_table, _COLUMNS, rows, ignore_conflicts_on="dedupe_key")
+    if rows:
+        outbox_kick()
+    return len(rows)
 
 
 def outbox_email(
@@ -32,35 +107,22 @@ def outbox_email(
     html: str | None = None,
     now: datetime | None = None,
 ) -> OutboxEmail:
-    """Queue an email; a second call with the same ``dedupe_key`` returns the first row."""
-    now = now or timezone.now()
-    recipients = [to] if isinstance(to, str) else list(to)
-    row, created = OutboxEmail.objects.get_or_create(
-        dedupe_key=dedupe_key,
-        defaults={
-            "to": recipients,
-            "subject": subject,
-            "body": body,
-            "html": html or "",
-            "case": case,
-            "created_at": now,
-            "next_attempt_at": now,
-        },
+    """Queue one email; a second call with the same ``dedupe_key`` returns the first row."""
+    recipients = (to,) if isinstance(to, str) else tuple(to)
+    notifications_queue(
+        [
+            Notification(
+                dedupe_key=dedupe_key,
+                to=recipients,
+                case_id=getattr(case, "pk", None),
+                subject=subject,
+                body=body,
+                html=html or "",
+            )
+        ],
+        now=now,
     )
-    if created:
-        transaction.on_commit(lambda: _send_after_commit(row.pk))
-    return row
-
-
-def _send_after_commit(pk: int) -> None:
-    """Try the email at once; if that fails it stays queued for the task's retries."""
-    if settings.ESCALATION_OUTBOX_SEND_ON_COMMIT:
-        try:
-            if outbox_drain(pks=[pk]):
-                return
-        except Exception:  # a database hiccup here must not break the request
-            logger.warning("outbox: immediate send of %s failed; queued for retry", pk)
-    outbox_kick()
+    return OutboxEmail.objects.get(dedupe_key=dedupe_key)
 
 
 def outbox_kick() -> None:
@@ -71,14 +133,13 @@ def outbox_kick() -> None:
     """
 
     def kick() -> None:
-        from celery import current_app
-
-        from .tasks import outbox_drain
-
+        if current_app.conf.task_always_eager:  # tests: what a worker would do, in-process
+            outbox_drain()
+            return
         try:
             # One attempt, no reconnection loop: a request must not hang on a dead broker.
             with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
-                outbox_drain.apply_async(retry=False, connection=conn)
+                current_app.send_task(OUTBOX_DRAIN_TASK, retry=False, connection=conn)
         except Exception:  # the broker's errors vary by transport
             logger.warning("could not reach the broker; the outbox drains at the next sweep")
 
@@ -97,8 +158,6 @@ def _message_id(dedupe_key: str) -> str:
 
 
 def _send(row: OutboxEmail) -> None:
-    from .render import notification_render
-
     subject, body = row.subject, row.body
     if row.template:
         subject, body = notification_render(template=row.template, context=row.context)

@@ -14,7 +14,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from complaints.models import ComplaintCase
+from complaints.selectors import complainant_language
 from complaints.tiers import Tier, tier_rank
+from escalation.documents import document_render
 
 
 def tier_instructions(tier: str) -> str:
@@ -56,8 +58,6 @@ def _due(context: dict[str, Any]) -> str:
 
 def notification_render(*, template: str, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of a queued notification."""
-    from complaints.selectors import complainant_language
-    from escalation.documents import document_render
 
     case = ComplaintCase.objects.select_related("order__platform", "complainant").get(
         pk=context["case"]
@@ -108,34 +108,3 @@ def notification_render(*, template: str, context: dict[str, Any]) -> tuple[str,
         else:
             raise ValueError(template)
     return subject, body
-
-
-def response_received_notify(*, case: ComplaintCase, text: str, now: datetime) -> None:
-    """Tell the complainant a response came in and that they decide on it (outbox, once)."""
-    from complaints.selectors import complainant_language
-
-    from .outbox import outbox_email
-
-    to = case.complainant.email
-    if not to:
-        return
-    with translation.override(complainant_language(case.complainant)):
-        ref = case.reference
-        subject = _("Case %(ref)s: a response came in") % {"ref": ref}
-        parts = [
-            _(
-                "%(tier)s answered your case %(ref)s. Read it on your case page, then accept "
-                "it or reject it; if you reject it the deadline keeps running."
-            )
-            % {"ref": ref, "tier": Tier(case.tier).label}
-        ]
-        if text.strip():
-            parts += ["-" * 40, text.strip()]
-    outbox_email(
-        to=to,
-        subject=subject,
-        body="\n\n".join(parts),
-        dedupe_key=f"response-received:{case.pk}:{now.isoformat()}",
-        case=case,
-        now=now,
-    )

@@ -14,13 +14,13 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from casework import actions
+from casework.packages import case_package
 from complaints.access import Act, check_act
 from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.tiers import Tier
 from evidence.models import EvidenceItem
-from evidence.package import package_stream
 from evidence.receipt import receipt_build
 
 from .. import selectors
@@ -290,7 +290,7 @@ class CasePackageApi(APIView):
         case = selectors.case_get_for_api(request.user, pk=case_id)
         language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
         response = StreamingHttpResponse(
-            package_stream(case, language=language), content_type="application/zip"
+            iter(case_package(case, language=language)), content_type="application/zip"
         )
         stamp = timezone.localtime().strftime("%Y%m%d")
         response["Content-Disposition"] = (

@@ -22,4 +22,3 @@ ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS = env.int(
 )
 # Try a single email (a receipt, a confirmation) right after its transaction commits; the
 # task retries it if that fails. The sweep's bulk notifications always go to the task.
-ESCALATION_OUTBOX_SEND_ON_COMMIT = env.bool("ESCALATION_OUTBOX_SEND_ON_COMMIT", default=True)

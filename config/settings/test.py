@@ -16,3 +16,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 LANGUAGE_CODE = "zh-hans"
+CELERY_TASK_ALWAYS_EAGER = True  # the outbox kick delivers in-process, as a worker would

@@ -23,10 +23,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from casework.packages import case_package
 from complaints.access import case_get_for_user
 from complaints.errors import NotFound
 from evidence.models import EvidenceItem
-from evidence.package import package_build
 from evidence.pdf import summary_pdf
 from evidence.receipt import receipt_build, receipt_json, receipt_text
 from evidence.selectors import evidence_item_get_for_user
@@ -123,7 +123,7 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponseBase:
 @_not_found_as_404
 def package(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get_for_user(request.user, reference=reference)
-    stream = package_build(case, language=_language())
+    stream = case_package(case, language=_language())
     response = StreamingHttpResponse(stream, content_type="application/zip")
     response["Content-Length"] = str(len(stream))
     response["Content-Disposition"] = content_disposition_header(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from escalation.bulk import db_datetime, db_json, insert_rows
+from complaints.bulk import db_datetime, db_json, insert_rows
 from notifications.models import OutboxEmail
 
 AT = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -258,6 +258,7 @@ def test_broker_down_cases_still_escalate_and_no_email_is_lost_or_doubled(  # ty
 
     def use_broker(url: str | None) -> None:
         app.conf.broker_write_url = url
+        app.conf.task_always_eager = url is None  # a real kick through the (dead) broker
         app._pool = None
         app.amqp._producer_pool = None
 

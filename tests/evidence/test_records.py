@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from casework import actions
+from casework.packages import case_package
 from evidence.integrity import case_verify
-from evidence.package import package_stream
 from evidence.pdf import summary_pdf
 from evidence.receipt import receipt_build, receipt_text
 from evidence.storage import evidence_storage
@@ -89,7 +89,7 @@ def test_verify_evidence_catches_an_edited_event(case) -> None:  # type: ignore[
 
 
 def test_the_package_holds_every_original_and_its_manifest_matches_byte_for_byte(case) -> None:  # type: ignore[no-untyped-def]
-    data = b"".join(package_stream(case))
+    data = b"".join(case_package(case, language="zh-hans"))
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     names = set(archive.namelist())

@@ -64,7 +64,8 @@ def test_a_response_from_the_platform_emails_the_complainant_once(
     complainant, triager, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     _prefers(complainant, "en")
-    case = case_filed(complainant=complainant, now=T0)
+    with django_capture_on_commit_callbacks(execute=True):  # the filing email goes out
+        case = case_filed(complainant=complainant, now=T0)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         actions.case_record_response(
