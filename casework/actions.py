@@ -19,7 +19,6 @@ from complaints.access import Act, check_act
 from complaints.choices import (
     OPEN_STATUSES,
     CaseStatus,
-    DemandKind,
     EventKind,
     ProblemType,
     ResolutionOutcome,
@@ -77,8 +76,13 @@ def case_file(
         raise InvalidInput(fields={"order": [_("This order belongs to someone else.")]})
     if problem_type not in ProblemType.values:
         raise InvalidInput(fields={"problem_type": [_("Unknown problem type.")]})
-    if demand_kind not in DemandKind.values:
-        raise InvalidInput(fields={"demand_kind": [_("Unknown demand.")]})
+    services.demand_check(
+        kind=demand_kind,
+        amount=demand_amount,
+        text=demand_text,
+        within_hours=demand_within_hours,
+    )
+    services.moment_check(field="harm_noticed_at", value=harm_noticed_at, now=now)
     case = ComplaintCase(
         complainant=complainant,
         order=order,

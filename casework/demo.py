@@ -121,6 +121,7 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         age: timedelta,
         urgency: str = Urgency.NORMAL,
         method: str = PaymentMethod.ALIPAY,
+        demand_amount: str | None = None,
     ) -> ComplaintCase:
         filed_at = now - age
         order = services.order_create(
@@ -141,6 +142,7 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
             problem_type=problem,
             description=description,
             demand_kind=demand,
+            demand_amount=demand_amount,
             urgency=urgency,
             harm_noticed_at=filed_at - timedelta(hours=1),
             now=filed_at,
@@ -210,6 +212,7 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         DemandKind.REFUND_COMPENSATION,
         "付款后一直显示待发货,客服失联。",
         age=timedelta(days=12),
+        demand_amount="690.00",
     )
     escalate(stuck, now - timedelta(days=11))
     escalate(stuck, now - timedelta(hours=20))

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import CaseStatus, EventKind
+from .choices import CaseStatus, DemandKind, EventKind
 from .errors import InvalidInput
 from .models import ComplaintCase, Merchant, Order, Platform, ReferenceCounter
 from .timeline import event_append
@@ -33,6 +33,41 @@ def money(value: Decimal | str | int) -> Decimal:
     if not amount.is_finite():
         raise InvalidInput(fields={"amount": [_("Not an amount: %(value)s") % {"value": value}]})
     return amount.quantize(Decimal("0.01"))
+
+
+def moment_check(*, field: str, value: datetime | None, now: datetime | None = None) -> None:
+    """A moment the complainant reports (payment, noticing the harm) cannot be in the future."""
+    if value is not None and value > (now or timezone.now()):
+        raise InvalidInput(fields={field: [_("This time is in the future.")]})
+
+
+DEMAND_WITHIN_HOURS = (1, 720)  # a specific, time-bound demand: at most 30 days
+
+
+def demand_check(
+    *, kind: str, amount: Decimal | str | int | None, text: str, within_hours: int | None
+) -> None:
+    """The demand is specific and time-bound (DOMAIN.md: never "please fix it").
+
+    Refund plus compensation names its amount; "other" says what it asks for; the
+    deadline asked is between one hour and thirty days.
+    """
+    errors: dict[str, list[str]] = {}
+    if kind not in DemandKind.values:
+        errors["demand_kind"] = [_("Unknown demand.")]
+    if kind == DemandKind.REFUND_COMPENSATION and amount in (None, ""):
+        errors["demand_amount"] = [_("Say how much you ask for, refund plus compensation.")]
+    if amount not in (None, "") and money(amount) < 0:
+        errors["demand_amount"] = [_("The amount cannot be negative.")]
+    if kind == DemandKind.OTHER and not (text or "").strip():
+        errors["demand_text"] = [_("Say what you ask for.")]
+    low, high = DEMAND_WITHIN_HOURS
+    if within_hours is not None and not low <= within_hours <= high:
+        errors["demand_within_hours"] = [
+            _("Ask for a deadline between %(low)s and %(high)s hours.") % {"low": low, "high": high}
+        ]
+    if errors:
+        raise InvalidInput(fields=errors)
 
 
 def full_clean(instance: Any, exclude: list[str] | None = None) -> None:
@@ -85,6 +120,7 @@ def order_create(
     payment_reference: str = "",
     status_seen: str = "",
 ) -> Order:
+    moment_check(field="paid_at", value=paid_at)
     if merchant is not None and merchant.platform_id != platform.pk:
         raise InvalidInput(fields={"merchant": [_("The merchant does not sell on this platform.")]})
     order = Order(

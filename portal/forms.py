@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import (
@@ -17,7 +16,9 @@ from complaints.choices import (
     ProductKind,
     ResolutionOutcome,
 )
+from complaints.errors import InvalidInput
 from complaints.models import Profile
+from complaints.services import demand_check, moment_check
 from evidence.models import EvidenceKind
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -56,9 +57,12 @@ class DateTimeSecondsInput(forms.DateTimeInput):
         super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
 
 
-def _not_in_future(value: datetime | None) -> datetime | None:
-    if value is not None and value > timezone.now():
-        raise forms.ValidationError(_("This time is in the future."), code="future")
+def _not_in_future(value: datetime | None, *, field: str) -> datetime | None:
+    """The service's rule (complaints.services.moment_check), as a form field error."""
+    try:
+        moment_check(field=field, value=value)
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.fields[field], code="future") from exc
     return value
 
 
@@ -105,7 +109,7 @@ class OrderStepForm(forms.Form):
     )
 
     def clean_paid_at(self) -> datetime | None:
-        return _not_in_future(self.cleaned_data.get("paid_at"))
+        return _not_in_future(self.cleaned_data.get("paid_at"), field="paid_at")
 
 
 TIMELINE_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})\s+(.+)$")
@@ -137,7 +141,7 @@ class ProblemStepForm(forms.Form):
     )
 
     def clean_harm_noticed_at(self) -> datetime | None:
-        return _not_in_future(self.cleaned_data.get("harm_noticed_at"))
+        return _not_in_future(self.cleaned_data.get("harm_noticed_at"), field="harm_noticed_at")
 
     def clean_timeline(self) -> str:
         text = self.cleaned_data.get("timeline", "")
@@ -233,13 +237,19 @@ class DemandStepForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        kind = data.get("demand_kind")
-        if kind == DemandKind.REFUND_COMPENSATION and data.get("demand_amount") in (None, ""):
-            self.add_error(
-                "demand_amount", _("Say how much you ask for, refund plus compensation.")
+        if self.errors:
+            return data
+        try:
+            demand_check(
+                kind=data.get("demand_kind", ""),
+                amount=data.get("demand_amount"),
+                text=data.get("demand_text", ""),
+                within_hours=data.get("demand_within_hours"),
             )
-        if kind == DemandKind.OTHER and not data.get("demand_text"):
-            self.add_error("demand_text", _("Say what you ask for."))
+        except InvalidInput as exc:
+            for field, messages in exc.fields.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
         return data
 
 

@@ -232,3 +232,27 @@ def test_the_case_list_costs_the_same_queries_for_3_or_9_cases(
     file(6)
     with django_assert_num_queries(len(three)):
         assert len(alice_api.get("/api/v1/cases/").json()["results"]) == 9
+
+
+def test_the_api_refuses_the_demand_the_portal_refuses_and_writes_nothing(alice_api) -> None:  # type: ignore[no-untyped-def]
+    no_amount = {"kind": "refund_compensation", "text": "", "within_hours": 24}
+    response = alice_api.post("/api/v1/cases/", case_body(demand=no_amount), format="json")
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert fields["demand_amount"] == ["Say how much you ask for, refund plus compensation."]
+    vague = {"kind": "other", "text": "  ", "within_hours": 24}
+    response = alice_api.post("/api/v1/cases/", case_body(demand=vague), format="json")
+    assert response.json()["error"]["fields"]["demand_text"] == ["Say what you ask for."]
+    assert ComplaintCase.objects.count() == 0
+
+
+def test_the_api_refuses_a_payment_or_harm_in_the_future(alice_api) -> None:  # type: ignore[no-untyped-def]
+    tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
+    order = alice_api.post("/api/v1/orders/", {**NEW_ORDER, "paid_at": tomorrow}, format="json")
+    assert order.status_code == 400
+    assert order.json()["error"]["fields"]["paid_at"] == ["This time is in the future."]
+    case = alice_api.post("/api/v1/cases/", case_body(harm_noticed_at=tomorrow), format="json")
+    assert case.status_code == 400
+    assert case.json()["error"]["fields"]["harm_noticed_at"] == ["This time is in the future."]
+    assert Order.objects.count() == 0
+    assert ComplaintCase.objects.count() == 0
