@@ -18,6 +18,7 @@ from complaints.timeline import (
     event_append,
 )
 
+from .calendar import calendar_current, stage_provisional_from
 from .deadlines import (
     DEFAULT_TERMS,
     PolicyTerms,
@@ -28,6 +29,7 @@ from .deadlines import (
     warn_at_for,
 )
 from .models import DeadlinePolicy, TierStage
+from .workcalendar import WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +52,16 @@ def policy_terms(*, tier: str, urgency: str) -> PolicyTerms:
 
 
 def _stage_build(
-    *, case_id: int, tier: str, terms: PolicyTerms, now: datetime, deadlines: Any = None
+    *,
+    case_id: int,
+    tier: str,
+    terms: PolicyTerms,
+    now: datetime,
+    deadlines: Any = None,
+    calendar: WorkCalendar | None = None,
 ) -> TierStage:
-    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now)
+    calendar = calendar or calendar_current()
+    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
     return TierStage(
         case_id=case_id,
         tier=tier,
@@ -64,6 +73,7 @@ def _stage_build(
         resolution_due_at=deadlines.resolution_due_at,
         next_due_at=deadlines.next_due_at,
         warn_at=warn_at_for(deadlines.next_due_at, now=now, lead=warning_lead()),
+        provisional_from=deadlines.provisional_from,
     )
 
 
@@ -75,8 +85,11 @@ def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     return stage
 
 
-def _stage_refresh_due(stage: TierStage, *, now: datetime) -> None:
-    """Recompute the sweep's columns from the three clocks and save them."""
+def _stage_refresh_due(
+    stage: TierStage, *, now: datetime, calendar: WorkCalendar | None = None
+) -> None:
+    """Recompute the sweep's columns and the provisional mark from the clocks; save them."""
+    stage.provisional_from = stage_provisional_from(stage, calendar or calendar_current())
     stage.next_due_at = next_due(
         stage.first_response_due_at, stage.update_due_at, stage.resolution_due_at
     )
@@ -95,6 +108,7 @@ def _stage_refresh_due(stage: TierStage, *, now: datetime) -> None:
             "responded_at",
             "update_anchor_at",
             "terms",
+            "provisional_from",
         ]
     )
 
@@ -126,7 +140,7 @@ def stage_restart_update_clock(*, case: ComplaintCase, now: datetime) -> TierSta
         terms = PolicyTerms.from_json(stage.terms)
         stage.update_anchor_at = now
         if terms.update is not None:
-            stage.update_due_at = clock_due(terms.update, now)
+            stage.update_due_at = clock_due(terms.update, now, calendar_current())
         _stage_refresh_due(stage, now=now)
     return stage
 
@@ -150,16 +164,22 @@ def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
         if stage is None or stage.paused_at is None:
             return stage
         terms = PolicyTerms.from_json(stage.terms)
+        calendar = calendar_current()
         for clock in ("first_response", "update", "resolution"):
             due = getattr(stage, f"{clock}_due_at")
             rule = terms.rule(clock)
             if due is not None and rule is not None:
                 resumed = clock_resume(
-                    unit=rule.unit, due=due, paused_at=stage.paused_at, now=now, minimum=minimum
+                    unit=rule.unit,
+                    due=due,
+                    paused_at=stage.paused_at,
+                    now=now,
+                    minimum=minimum,
+                    calendar=calendar,
                 )
                 setattr(stage, f"{clock}_due_at", resumed)
         stage.paused_at = None
-        _stage_refresh_due(stage, now=now)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
     return stage
 
 
@@ -194,11 +214,14 @@ def stage_recalculate(*, stage: TierStage, actor: Any, now: datetime) -> bool:
             "resolution": stage.resolution_due_at,
         }
         stage.terms = terms.as_json()
+        calendar = calendar_current()
         if stage.responded_at is None:
-            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at)
-        stage.update_due_at = clock_due(terms.update, stage.update_anchor_at or stage.opened_at)
-        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at)
-        _stage_refresh_due(stage, now=now)
+            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at, calendar)
+        stage.update_due_at = clock_due(
+            terms.update, stage.update_anchor_at or stage.opened_at, calendar
+        )
+        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at, calendar)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
         event_append(
             case=stage.case,
             kind=EventKind.DEADLINE_WARNING,

@@ -34,6 +34,7 @@ from complaints.timeline import (
 
 from . import messages
 from .bulk import db_datetime, db_json, insert_rows
+from .calendar import calendar_current
 from .deadlines import (
     PolicyTerms,
     stage_deadlines,
@@ -151,6 +152,7 @@ STAGE_COLUMNS = (
     "update_anchor_at",
     "external_reference",
     "close_reason",
+    "provisional_from",
 )
 
 
@@ -331,7 +333,7 @@ def _escalate_claimed(
             key = (nxt, urgency)
             if key not in stage_values:
                 terms = terms_by_key[key]
-                d = stage_deadlines(terms=terms, opened_at=now)
+                d = stage_deadlines(terms=terms, opened_at=now, calendar=calendar_current())
                 warn_at = warn_at_for(d.next_due_at, now=now, lead=lead)
                 stage_values[key] = (
                     str(nxt),
@@ -345,6 +347,7 @@ def _escalate_claimed(
                     at,
                     "",
                     "",
+                    d.provisional_from.isoformat() if d.provisional_from else None,
                 )
             new_stages.append((case_id, *stage_values[key]))
             events.append(

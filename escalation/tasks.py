@@ -28,3 +28,23 @@ def sweep_overdue() -> dict[str, int]:
 )
 def outbox_drain() -> int:
     return outbox.outbox_drain()
+
+
+@shared_task(name="escalation.calendar_recheck")
+def calendar_recheck() -> int:
+    """Daily: a chinesecalendar upgrade may have brought a year's arrangement."""
+    from django.utils import timezone
+
+    from .calendar import calendar_recheck as recheck
+
+    return recheck(now=timezone.now())
+
+
+@shared_task(name="escalation.calendar_reminder")
+def calendar_reminder() -> int:
+    """Daily from 1 November: remind supervisors to enter next year's notice (once a year)."""
+    from django.utils import timezone
+
+    from .calendar import calendar_reminder_send
+
+    return calendar_reminder_send(now=timezone.now())
