@@ -37,7 +37,7 @@ from .deadlines import (
     clock_remap,
     clocks_provisional_from,
 )
-from .models import DayOff, HolidayNotice, HolidayNoticeDay, TierStage
+from .models import DayOff, HolidayNotice, HolidayNoticeDay, OutboxEmail, TierStage
 from .workcalendar import DayKind, Festival, Layer, NoticeDay, WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -411,12 +411,9 @@ def calendar_reminder_send(*, now: datetime) -> int:
         subject = _("Enter the %(year)s holiday arrangement") % {"year": year}
         body = calendar_reminder_text(year)
         for user in supervisors():
-            row = outbox_email(
-                to=user.email,
-                subject=subject,
-                body=body,
-                dedupe_key=f"calendar-reminder:{year}:{user.pk}",
-                now=now,
-            )
-            queued += row.created_at == now
+            key = f"calendar-reminder:{year}:{user.pk}"
+            if OutboxEmail.objects.filter(dedupe_key=key).exists():
+                continue
+            outbox_email(to=user.email, subject=subject, body=body, dedupe_key=key, now=now)
+            queued += 1
     return queued
