@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.models import ComplaintCase
+from escalation.calendar import calendar_current, stage_explanation
 from evidence.models import EvidenceKind
 
 from .selectors import case_stage
@@ -37,6 +38,26 @@ class OrderOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class CalendarDayOutputSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.CharField(help_text="weekend, holiday or makeup_workday")
+    layer = serializers.CharField(help_text="notice, library, rule or weekend")
+    festival = serializers.CharField()
+    in_lieu = serializers.BooleanField()
+    provisional = serializers.BooleanField()
+
+
+class ClockExplanationOutputSerializer(serializers.Serializer):
+    clock = serializers.CharField()
+    start = serializers.DateTimeField()
+    amount = serializers.IntegerField()
+    unit = serializers.CharField()
+    due = serializers.DateTimeField()
+    skipped = CalendarDayOutputSerializer(many=True)
+    makeup_days = CalendarDayOutputSerializer(many=True)
+    provisional = serializers.BooleanField()
+
+
 class StageOutputSerializer(serializers.Serializer):
     tier = serializers.CharField()
     opened_at = serializers.DateTimeField()
@@ -49,6 +70,20 @@ class StageOutputSerializer(serializers.Serializer):
     filed_at = serializers.DateTimeField(allow_null=True)
     external_reference = serializers.CharField()
     closed_at = serializers.DateTimeField(allow_null=True)
+    provisional = serializers.BooleanField(
+        help_text="A working-day clock counts statutory holidays by rule: the year's "
+        "arrangement is not published yet, so the deadline may still move."
+    )
+    deadline_explanation = serializers.SerializerMethodField()
+
+    @extend_schema_field(ClockExplanationOutputSerializer(many=True))
+    def get_deadline_explanation(self, stage: Any) -> list[dict[str, Any]]:
+        if stage.closed_at is not None:
+            return []
+        if "work_calendar" not in self.context:
+            self.context["work_calendar"] = calendar_current()  # one per response
+        calendar = self.context["work_calendar"]
+        return [e.as_json() for e in stage_explanation(stage, calendar)]
 
 
 class DemandOutputSerializer(serializers.Serializer):
@@ -89,7 +124,7 @@ class CaseOutputSerializer(serializers.Serializer):
     @extend_schema_field(StageOutputSerializer(allow_null=True))
     def get_stage(self, case: ComplaintCase) -> dict[str, Any] | None:
         stage = case_stage(case)
-        return StageOutputSerializer(stage).data if stage is not None else None
+        return StageOutputSerializer(stage, context=self.context).data if stage else None
 
 
 class DraftItemOutputSerializer(serializers.Serializer):

@@ -1,9 +1,12 @@
 """Beat entry points of the actions layer: thin, the work is in casework's modules."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from escalation import engine as sweep
 from notifications import outbox
+
+from .calendar import calendar_reminder_send
 
 
 @shared_task(name="casework.sweep_overdue")
@@ -17,3 +20,9 @@ def sweep_overdue() -> dict[str, int]:
         "warned": result.warned,
         "sent": sent,
     }
+
+
+@shared_task(name="casework.calendar_reminder")
+def calendar_reminder() -> int:
+    """Daily from 1 November: remind supervisors to enter next year's notice (once a year)."""
+    return calendar_reminder_send(now=timezone.now())

@@ -97,6 +97,7 @@ class EventKind(models.TextChoices):
     RESPONSE_REJECTED = "response_rejected", _("Response rejected")
     EXTERNAL_REFERENCE = "external_reference", _("External reference recorded")
     DEADLINE_WARNING = "deadline_warning", _("Deadline warning")
+    DEADLINES_RECALCULATED = "deadlines_recalculated", _("Deadlines recalculated")
     ESCALATED = "escalated", _("Escalated")
     LADDER_EXHAUSTED = "ladder_exhausted", _("Last tier overdue: needs staff")
     RESOLVED = "resolved", _("Resolved")

@@ -1,26 +1,27 @@
 """Pure deadline arithmetic: given a policy and a moment, when is each clock due.
 
-Nothing here reads the clock or the database; callers pass ``now``. Working days follow
-the mainland China calendar (public holidays and make-up working days, 调休) from the
-``chinesecalendar`` package. Past the last year it knows (it is updated each December
-when the State Council publishes the next year's holidays) a working day is Monday to
-Friday and a warning is logged once per year: deadlines stay defined, merely less exact
-around holidays, until the package is upgraded.
+Nothing here reads the clock or the database; callers pass ``now`` and the working-day
+calendar (``escalation.workcalendar.WorkCalendar``; services build it from the notices
+staff entered with ``escalation.calendar.calendar_current``). Without one, the library
+and rule layers alone are used. A working-day clock that counted a day only the
+statutory rule knows (a year whose arrangement is not published yet) is *provisional*.
 """
 
 import functools
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import chinese_calendar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import Urgency
 from complaints.tiers import Tier
+
+from .workcalendar import DayInfo, WorkCalendar, library_years
 
 logger = logging.getLogger(__name__)
 
@@ -85,31 +86,27 @@ DEFAULT_TERMS: dict[tuple[str, str], PolicyTerms] = {
 
 
 def calendar_last_year() -> int:
-    """The last year the installed chinesecalendar knows the holidays of."""
-    return max(chinese_calendar.constants.holidays).year
+    """The last year the installed chinesecalendar holds the published arrangement of."""
+    return library_years()[-1]
 
 
 def calendar_first_year() -> int:
-    return min(chinese_calendar.constants.holidays).year
+    return library_years()[0]
 
 
 @functools.cache
-def _warn_calendar_unknown(year: int) -> None:
-    logger.warning(
-        "chinesecalendar has no holiday data for %d; counting Monday-Friday as working "
-        "days. Upgrade chinesecalendar once the State Council publishes that year's holidays.",
-        year,
-    )
+def calendar_default() -> WorkCalendar:
+    """The library and rule layers only, for callers that have no notices at hand."""
+    return WorkCalendar()
 
 
-@functools.lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
+def _cal(calendar: WorkCalendar | None) -> WorkCalendar:
+    return calendar if calendar is not None else calendar_default()
+
+
+def is_working_day(day: date, calendar: WorkCalendar | None = None) -> bool:
     """Mainland China working day: holidays excluded, make-up working days (调休) included."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        _warn_calendar_unknown(day.year)
-        return day.weekday() < 5
+    return _cal(calendar).is_working_day(day)
 
 
 def _tz() -> Any:
@@ -120,43 +117,52 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=_tz())
 
 
-def working_days_after(start: datetime, days: int) -> datetime:
+def working_days_after(
+    start: datetime, days: int, calendar: WorkCalendar | None = None
+) -> datetime:
     """The end (midnight) of the ``days``-th working day after ``start``'s local date.
 
     The starting day is not counted and a period ends at the end of its last day, as the
     Civil Code counts periods (民法典 art. 201, 203).
     """
+    cal = _cal(calendar)
     day = start.astimezone(_tz()).date()
     counted = 0
     while counted < days:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if cal.is_working_day(day):
             counted += 1
     return _midnight(day + timedelta(days=1))
 
 
-def working_seconds_between(start: datetime, end: datetime) -> float:
+def working_seconds_between(
+    start: datetime, end: datetime, calendar: WorkCalendar | None = None
+) -> float:
     """Seconds between two moments that fall on working days (negative if end < start)."""
+    cal = _cal(calendar)
     if end < start:
-        return -working_seconds_between(end, start)
+        return -working_seconds_between(end, start, cal)
     total = 0.0
     day = start.astimezone(_tz()).date()
     while _midnight(day) < end:
         day_start, day_end = _midnight(day), _midnight(day + timedelta(days=1))
-        if is_working_day(day):
+        if cal.is_working_day(day):
             overlap = min(end, day_end) - max(start, day_start)
             total += max(overlap.total_seconds(), 0.0)
         day += timedelta(days=1)
     return total
 
 
-def working_seconds_add(start: datetime, seconds: float) -> datetime:
+def working_seconds_add(
+    start: datetime, seconds: float, calendar: WorkCalendar | None = None
+) -> datetime:
     """The moment ``seconds`` of working-day time after ``start``."""
+    cal = _cal(calendar)
     day = start.astimezone(_tz()).date()
     cursor = start
     while True:
         day_end = _midnight(day + timedelta(days=1))
-        if is_working_day(day):
+        if cal.is_working_day(day):
             available = (day_end - cursor).total_seconds()
             if seconds <= available:
                 return cursor + timedelta(seconds=seconds)
@@ -165,17 +171,25 @@ def working_seconds_add(start: datetime, seconds: float) -> datetime:
         cursor = day_end
 
 
-def clock_due(rule: ClockRule | None, start: datetime) -> datetime | None:
+def clock_due(
+    rule: ClockRule | None, start: datetime, calendar: WorkCalendar | None = None
+) -> datetime | None:
     """When a clock of ``rule`` started at ``start`` runs out."""
     if rule is None:
         return None
     if rule.unit == ClockUnit.WORKING_DAYS:
-        return working_days_after(start, rule.amount)
+        return working_days_after(start, rule.amount, calendar)
     return start + timedelta(hours=rule.amount)
 
 
 def clock_resume(
-    *, unit: str, due: datetime, paused_at: datetime, now: datetime, minimum: timedelta
+    *,
+    unit: str,
+    due: datetime,
+    paused_at: datetime,
+    now: datetime,
+    minimum: timedelta,
+    calendar: WorkCalendar | None = None,
 ) -> datetime:
     """The new due time of a clock paused at ``paused_at`` and resumed at ``now``.
 
@@ -184,8 +198,8 @@ def clock_resume(
     instant it resumes.
     """
     if unit == ClockUnit.WORKING_DAYS:
-        remaining = working_seconds_between(paused_at, due)
-        resumed = working_seconds_add(now, max(remaining, 0.0))
+        remaining = working_seconds_between(paused_at, due, calendar)
+        resumed = working_seconds_add(now, max(remaining, 0.0), calendar)
     else:
         resumed = now + max(due - paused_at, timedelta(0))
     return max(resumed, now + minimum)
@@ -196,6 +210,11 @@ class StageDeadlines:
     first_response_due_at: datetime | None
     update_due_at: datetime | None
     resolution_due_at: datetime | None
+    provisional_from: date | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_from is not None
 
     @property
     def next_due_at(self) -> datetime | None:
@@ -208,13 +227,113 @@ def next_due(*dues: datetime | None) -> datetime | None:
     return min(running) if running else None
 
 
-def stage_deadlines(*, terms: PolicyTerms, opened_at: datetime) -> StageDeadlines:
-    """All three clocks of a stage opened at ``opened_at``."""
-    return StageDeadlines(
-        clock_due(terms.first_response, opened_at),
-        clock_due(terms.update, opened_at),
-        clock_due(terms.resolution, opened_at),
+def stage_deadlines(
+    *, terms: PolicyTerms, opened_at: datetime, calendar: WorkCalendar | None = None
+) -> StageDeadlines:
+    """All three clocks of a stage opened at ``opened_at``, and whether any is provisional."""
+    cal = _cal(calendar)
+    dues = [clock_due(terms.rule(c), opened_at, cal) for c in CLOCKS]
+    since = clocks_provisional_from(
+        [(terms.rule(c), opened_at, due) for c, due in zip(CLOCKS, dues, strict=True)], cal
     )
+    return StageDeadlines(*dues, provisional_from=since)
+
+
+def _last_day(due: datetime) -> date:
+    """The last calendar day a clock due at ``due`` runs on (a midnight ends the day before)."""
+    return (due.astimezone(_tz()) - timedelta(microseconds=1)).date()
+
+
+def clocks_provisional_from(
+    clocks: Iterable[tuple[ClockRule | None, datetime | None, datetime | None]],
+    calendar: WorkCalendar | None = None,
+) -> date | None:
+    """The first day any running working-day clock counted by rule alone, or None.
+
+    ``clocks`` are (rule, start, due). An hours clock never depends on the calendar; a
+    working-day clock depends on every day after its start up to its due time.
+    """
+    cal = _cal(calendar)
+    found: list[date] = []
+    for rule, start, due in clocks:
+        if rule is None or rule.unit != ClockUnit.WORKING_DAYS or start is None or due is None:
+            continue
+        first = start.astimezone(_tz()).date() + timedelta(days=1)
+        if (day := cal.first_provisional(first, max(first, _last_day(due)))) is not None:
+            found.append(day)
+    return min(found) if found else None
+
+
+def clock_remap(
+    *, due: datetime, since: date, counted_with: WorkCalendar, calendar: WorkCalendar
+) -> datetime:
+    """Move a working-day due time counted with ``counted_with`` from ``since`` onwards to
+    ``calendar``: the working time between ``since`` and ``due`` is kept.
+
+    Days before ``since`` came from published layers and are the same in both calendars,
+    so whatever a pause added before then stays as it was.
+    """
+    anchor = _midnight(since)
+    if due <= anchor:
+        return due
+    remaining = working_seconds_between(anchor, due, counted_with)
+    return working_seconds_add(anchor, remaining, calendar)
+
+
+@dataclass(frozen=True)
+class ClockExplanation:
+    """How a clock's due time was reached: shown to the complainant and in the API."""
+
+    clock: str
+    start: datetime
+    amount: int
+    unit: str
+    due: datetime
+    skipped: list[DayInfo] = field(default_factory=list)
+    makeup_days: list[DayInfo] = field(default_factory=list)
+    provisional: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "start": self.start.isoformat(),
+            "amount": self.amount,
+            "unit": str(self.unit),
+            "due": self.due.isoformat(),
+            "skipped": [d.as_json() for d in self.skipped],
+            "makeup_days": [d.as_json() for d in self.makeup_days],
+            "provisional": self.provisional,
+        }
+
+
+def clock_explain(
+    *,
+    clock: str,
+    rule: ClockRule,
+    start: datetime,
+    due: datetime,
+    calendar: WorkCalendar | None = None,
+) -> ClockExplanation:
+    """The days between a clock's start and its due time that did not count, with the
+    layer each came from (notice, library, rule or weekend), and the make-up working
+    days that did. An hours clock skips nothing.
+    """
+    cal = _cal(calendar)
+    skipped: list[DayInfo] = []
+    makeup: list[DayInfo] = []
+    provisional = False
+    if rule.unit == ClockUnit.WORKING_DAYS:
+        day = start.astimezone(_tz()).date() + timedelta(days=1)
+        last = _last_day(due)
+        while day <= last:
+            info = cal.day_info(day)
+            provisional = provisional or info.provisional
+            if not info.working:
+                skipped.append(info)
+            elif info.kind == "makeup_workday":
+                makeup.append(info)
+            day += timedelta(days=1)
+    return ClockExplanation(clock, start, rule.amount, rule.unit, due, skipped, makeup, provisional)
 
 
 def warn_at_for(next_due_at: datetime | None, *, now: datetime, lead: timedelta) -> datetime | None:

@@ -37,6 +37,7 @@ from notifications.models import OutboxEmail
 from notifications.outbox import outbox_kick
 
 from . import messages
+from .calendar import calendar_current
 from .deadlines import (
     PolicyTerms,
     stage_deadlines,
@@ -152,6 +153,7 @@ STAGE_COLUMNS = (
     "update_anchor_at",
     "external_reference",
     "close_reason",
+    "provisional_from",
 )
 
 
@@ -332,7 +334,7 @@ def _escalate_claimed(
             key = (nxt, urgency)
             if key not in stage_values:
                 terms = terms_by_key[key]
-                d = stage_deadlines(terms=terms, opened_at=now)
+                d = stage_deadlines(terms=terms, opened_at=now, calendar=calendar_current())
                 warn_at = warn_at_for(d.next_due_at, now=now, lead=lead)
                 stage_values[key] = (
                     str(nxt),
@@ -346,6 +348,7 @@ def _escalate_claimed(
                     at,
                     "",
                     "",
+                    d.provisional_from.isoformat() if d.provisional_from else None,
                 )
             new_stages.append((case_id, *stage_values[key]))
             events.append(

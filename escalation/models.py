@@ -8,6 +8,7 @@ from complaints.choices import Urgency
 from complaints.tiers import Tier
 
 from .deadlines import ClockRule, ClockUnit, PolicyTerms
+from .workcalendar import Festival
 
 SOURCES_FIRST_RESPONSE = _(
     "Platform: 24 hours, urgent 2 hours (DOMAIN.md, seeds 002 and 004; seed 001: escalate "
@@ -29,9 +30,9 @@ SOURCES_RESOLUTION = _(
     "a tier that does not run this clock."
 )
 UNIT_HELP = _(
-    "Working days follow the mainland China calendar (holidays and make-up working days) "
-    "from the chinesecalendar package; past the last year it knows, Monday to Friday "
-    "count as working days until the package is upgraded."
+    "Working days follow the mainland China calendar: the State Council's notices entered "
+    "under Holiday notices, else the chinesecalendar package, else (for a year with no "
+    "published arrangement) the statutory holidays by rule, marked provisional."
 )
 
 
@@ -169,6 +170,16 @@ class TierStage(models.Model):
     close_reason = models.CharField(
         _("close reason"), max_length=32, choices=StageCloseReason.choices, blank=True
     )
+    provisional_from = models.DateField(
+        _("provisional from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set while a working-day clock counts days of a year whose holiday arrangement "
+            "is not published yet (statutory holidays by rule): the first such day. The "
+            "deadlines are recalculated when the arrangement arrives."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tier stage")
@@ -201,3 +212,53 @@ class TierStage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_from is not None
+
+
+class HolidayNotice(models.Model):
+    """The State Council's annual notice (国务院办公厅关于××年部分节假日安排的通知).
+
+    A year with a notice is published: its days follow the notice and, on the days it
+    does not list, the ordinary week; the library and the statutory rule no longer apply.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    published_on = models.DateField(_("published on"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday notice")
+        verbose_name_plural = _("holiday notices")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.title}"
+
+
+class DayOff(models.TextChoices):
+    HOLIDAY = "holiday", _("holiday (放假)")
+    WORKDAY = "workday", _("make-up working day (调休上班)")
+
+
+class HolidayNoticeDay(models.Model):
+    """One day the notice names: a day off, or a weekend day worked (调休)."""
+
+    notice = models.ForeignKey(
+        HolidayNotice, on_delete=models.CASCADE, related_name="days", verbose_name=_("notice")
+    )
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayOff.choices)
+    festival = models.CharField(_("festival"), max_length=16, choices=Festival.choices, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice day")
+        verbose_name_plural = _("notice days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.get_kind_display()}"

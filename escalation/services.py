@@ -18,16 +18,21 @@ from complaints.timeline import (
     event_append,
 )
 
+from .calendar import calendar_current, stage_provisional_from
 from .deadlines import (
+    CLOCKS,
     DEFAULT_TERMS,
+    ClockUnit,
     PolicyTerms,
     clock_due,
+    clock_remap,
     clock_resume,
     next_due,
     stage_deadlines,
     warn_at_for,
 )
 from .models import DeadlinePolicy, TierStage
+from .workcalendar import WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +55,16 @@ def policy_terms(*, tier: str, urgency: str) -> PolicyTerms:
 
 
 def _stage_build(
-    *, case_id: int, tier: str, terms: PolicyTerms, now: datetime, deadlines: Any = None
+    *,
+    case_id: int,
+    tier: str,
+    terms: PolicyTerms,
+    now: datetime,
+    deadlines: Any = None,
+    calendar: WorkCalendar | None = None,
 ) -> TierStage:
-    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now)
+    calendar = calendar or calendar_current()
+    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
     return TierStage(
         case_id=case_id,
         tier=tier,
@@ -64,6 +76,7 @@ def _stage_build(
         resolution_due_at=deadlines.resolution_due_at,
         next_due_at=deadlines.next_due_at,
         warn_at=warn_at_for(deadlines.next_due_at, now=now, lead=warning_lead()),
+        provisional_from=deadlines.provisional_from,
     )
 
 
@@ -75,8 +88,11 @@ def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     return stage
 
 
-def _stage_refresh_due(stage: TierStage, *, now: datetime) -> None:
-    """Recompute the sweep's columns from the three clocks and save them."""
+def _stage_refresh_due(
+    stage: TierStage, *, now: datetime, calendar: WorkCalendar | None = None
+) -> None:
+    """Recompute the sweep's columns and the provisional mark from the clocks; save them."""
+    stage.provisional_from = stage_provisional_from(stage, calendar or calendar_current())
     stage.next_due_at = next_due(
         stage.first_response_due_at, stage.update_due_at, stage.resolution_due_at
     )
@@ -95,6 +111,7 @@ def _stage_refresh_due(stage: TierStage, *, now: datetime) -> None:
             "responded_at",
             "update_anchor_at",
             "terms",
+            "provisional_from",
         ]
     )
 
@@ -126,7 +143,7 @@ def stage_restart_update_clock(*, case: ComplaintCase, now: datetime) -> TierSta
         terms = PolicyTerms.from_json(stage.terms)
         stage.update_anchor_at = now
         if terms.update is not None:
-            stage.update_due_at = clock_due(terms.update, now)
+            stage.update_due_at = clock_due(terms.update, now, calendar_current())
         _stage_refresh_due(stage, now=now)
     return stage
 
@@ -150,16 +167,22 @@ def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
         if stage is None or stage.paused_at is None:
             return stage
         terms = PolicyTerms.from_json(stage.terms)
+        calendar = calendar_current()
         for clock in ("first_response", "update", "resolution"):
             due = getattr(stage, f"{clock}_due_at")
             rule = terms.rule(clock)
             if due is not None and rule is not None:
                 resumed = clock_resume(
-                    unit=rule.unit, due=due, paused_at=stage.paused_at, now=now, minimum=minimum
+                    unit=rule.unit,
+                    due=due,
+                    paused_at=stage.paused_at,
+                    now=now,
+                    minimum=minimum,
+                    calendar=calendar,
                 )
                 setattr(stage, f"{clock}_due_at", resumed)
         stage.paused_at = None
-        _stage_refresh_due(stage, now=now)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
     return stage
 
 
@@ -194,11 +217,14 @@ def stage_recalculate(*, stage: TierStage, actor: Any, now: datetime) -> bool:
             "resolution": stage.resolution_due_at,
         }
         stage.terms = terms.as_json()
+        calendar = calendar_current()
         if stage.responded_at is None:
-            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at)
-        stage.update_due_at = clock_due(terms.update, stage.update_anchor_at or stage.opened_at)
-        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at)
-        _stage_refresh_due(stage, now=now)
+            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at, calendar)
+        stage.update_due_at = clock_due(
+            terms.update, stage.update_anchor_at or stage.opened_at, calendar
+        )
+        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at, calendar)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
         event_append(
             case=stage.case,
             kind=EventKind.DEADLINE_WARNING,
@@ -226,3 +252,78 @@ def stage_close_open(*, case: ComplaintCase, reason: str, now: datetime) -> int:
 
 
 # --- the sweep ---------------------------------------------------------------------------
+
+
+# --- recalculation when an arrangement arrives -------------------------------------------
+
+
+def calendar_recheck(*, now: datetime, actor: Any = None) -> int:
+    """Recount the provisional stages' working-day clocks with the current calendar.
+
+    Runs after staff enter a notice and daily from beat (a chinesecalendar upgrade brings
+    a year's arrangement with no other signal). Returns the number of stages whose
+    deadlines moved; each gets a timeline event with the old and new dates.
+    """
+    calendar = calendar_current()
+    ids = list(
+        TierStage.objects.filter(closed_at__isnull=True, provisional_from__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(stage_recheck(stage_id=pk, calendar=calendar, now=now, actor=actor) for pk in ids)
+
+
+def stage_recheck(*, stage_id: int, calendar: WorkCalendar, now: datetime, actor: Any) -> bool:
+    """Move one stage's working-day clocks onto ``calendar``; True if a due time moved.
+
+    Only the time counted from the first provisional day is recounted (with the rule
+    calendar it was counted with, onto the new one), so a pause before then and the
+    hours clocks stay as they were. Locks the case row, then the stage, as every writer.
+    """
+    minimum = timedelta(minutes=settings.ESCALATION_RESUME_MINIMUM_MINUTES)
+    counted_with = WorkCalendar.rule_only()
+    with transaction.atomic():
+        case_id = TierStage.objects.filter(pk=stage_id).values_list("case_id", flat=True).first()
+        if case_id is None:
+            return False
+        ComplaintCase.objects.select_for_update().filter(pk=case_id).values_list("pk").get()
+        stage = (
+            TierStage.objects.select_related("case")
+            .filter(pk=stage_id, closed_at__isnull=True, provisional_from__isnull=False)
+            .first()
+        )
+        if stage is None or stage.provisional_from is None:
+            return False
+        since = stage.provisional_from
+        if not calendar.year_published(since.year):
+            return False
+        terms = PolicyTerms.from_json(stage.terms)
+        before = {c: getattr(stage, f"{c}_due_at") for c in CLOCKS}
+        after = dict(before)
+        for clock in CLOCKS:
+            rule, due = terms.rule(clock), before[clock]
+            if rule is None or due is None or rule.unit != ClockUnit.WORKING_DAYS:
+                continue
+            moved = clock_remap(due=due, since=since, counted_with=counted_with, calendar=calendar)
+            if moved <= now < due:
+                moved = now + minimum
+            after[clock] = moved
+        for clock in CLOCKS:
+            setattr(stage, f"{clock}_due_at", after[clock])
+        _stage_refresh_due(stage, now=now, calendar=calendar)
+        if after != before:
+            event_append(
+                case=stage.case,
+                kind=EventKind.DEADLINES_RECALCULATED,
+                actor=actor,
+                payload={
+                    "action": "deadlines_recalculated",
+                    "reason": "calendar",
+                    "tier": stage.tier,
+                    "before": before,
+                    "after": after,
+                    "provisional": stage.provisional,
+                },
+                now=now,
+            )
+    return after != before

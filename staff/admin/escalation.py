@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -7,11 +8,115 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from escalation.calendar import (
+    CalendarImportError,
+    calendar_invalidate,
+    calendar_parse,
+    calendar_reminder_text,
+    calendar_reminder_year,
+    notice_days_import,
+)
 from escalation.deadlines import calendar_last_year
-from escalation.models import DeadlinePolicy, TierStage
-from escalation.services import stage_recalculate
+from escalation.models import DeadlinePolicy, HolidayNotice, HolidayNoticeDay, TierStage
+from escalation.services import calendar_recheck, stage_recalculate
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_requeue
+
+
+def _calendar_remind(request: HttpRequest) -> None:
+    year = calendar_reminder_year(now=timezone.now())
+    if year is not None:
+        messages.warning(request, calendar_reminder_text(year))
+
+
+class HolidayNoticeDayInline(admin.TabularInline):
+    model = HolidayNoticeDay
+    fields = ["day", "kind", "festival"]
+    extra = 0
+
+
+class HolidayNoticeForm(forms.ModelForm):
+    import_file = forms.FileField(
+        label=_("Import days from a file"),
+        required=False,
+        help_text=_(
+            "Optional. CSV with one day a line: date,kind[,festival] (kind: holiday or "
+            "workday, or 休/班), or an iCal file of all-day events (a summary with 班 is a "
+            "make-up working day). Days already listed are replaced."
+        ),
+    )
+
+    class Meta:
+        model = HolidayNotice
+        fields = ["year", "title", "published_on"]
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data.get("import_file")
+        if upload is None:
+            return None
+        try:
+            days = calendar_parse(content=upload.read(), name=upload.name)
+        except (CalendarImportError, UnicodeDecodeError) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if not days:
+            raise forms.ValidationError(_("The file lists no days."))
+        return days
+
+
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(admin.ModelAdmin):
+    """The State Council's notices (layer 1 of the calendar, over the library and the rule).
+
+    Saving recounts every provisional deadline with the new calendar at once.
+    """
+
+    form = HolidayNoticeForm
+    inlines = [HolidayNoticeDayInline]
+    list_display = ["year", "title", "published_on", "day_count", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    @admin.display(description=_("days"))
+    def day_count(self, obj: HolidayNotice) -> int:
+        return obj.days.count()
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        _calendar_remind(request)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        now = timezone.now()
+        for formset in formsets:
+            for day_form in formset.forms:
+                if day_form.has_changed():
+                    day_form.instance.updated_at = now
+        super().save_related(request, form, formsets, change)
+        days = form.cleaned_data.get("import_file")
+        if days:
+            created, updated = notice_days_import(notice=form.instance, days=days, now=now)
+            self.message_user(
+                request,
+                _("%(created)d days imported, %(updated)d replaced.")
+                % {"created": created, "updated": updated},
+            )
+        calendar_invalidate()
+        moved = calendar_recheck(now=now, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d provisional stage had its deadlines recalculated.",
+                "%(count)d provisional stages had their deadlines recalculated.",
+                moved,
+            )
+            % {"count": moved},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        calendar_invalidate()
 
 
 @admin.register(DeadlinePolicy)
@@ -34,14 +139,15 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
         messages.info(
             request,
             _(
-                "Working days follow the mainland China calendar up to %(year)s (the "
-                "installed chinesecalendar). After that, Monday to Friday count as working "
-                "days until the package is upgraded. Editing a policy applies to stages "
-                "opened from now on; use the recalculation action on tier stages to move "
-                "deadlines already promised."
+                "Working days follow the State Council's notices entered under Holiday "
+                "notices, else the installed chinesecalendar (up to %(year)s), else the "
+                "statutory holidays by rule, which make a deadline provisional. Editing a "
+                "policy applies to stages opened from now on; use the recalculation action "
+                "on tier stages to move deadlines already promised."
             )
             % {"year": calendar_last_year()},
         )
+        _calendar_remind(request)
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -61,8 +167,14 @@ class TierStageAdmin(admin.ModelAdmin):
         "closed_at",
         "close_reason",
         "external_reference",
+        "provisional",
     ]
-    list_filter = ["tier", "close_reason", ("closed_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "tier",
+        "close_reason",
+        ("closed_at", admin.EmptyFieldListFilter),
+        ("provisional_from", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["case__reference", "external_reference"]
     list_select_related = ["case"]
     date_hierarchy = "opened_at"
@@ -83,7 +195,13 @@ class TierStageAdmin(admin.ModelAdmin):
         "filed_at",
         "closed_at",
         "close_reason",
+        "provisional",
+        "provisional_from",
     ]
+
+    @admin.display(description=_("provisional"), boolean=True)
+    def provisional(self, obj: TierStage) -> bool:
+        return obj.provisional
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

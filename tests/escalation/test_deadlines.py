@@ -1,6 +1,5 @@
 """Pure deadline arithmetic: working days, holidays, make-up days, the calendar's end."""
 
-import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from escalation.deadlines import (
     DEFAULT_TERMS,
     ClockRule,
     ClockUnit,
-    _warn_calendar_unknown,
     calendar_last_year,
     clock_resume,
     is_working_day,
@@ -53,23 +51,19 @@ def test_the_opening_day_does_not_count_even_late_at_night() -> None:
     assert working_days_after(at(2026, 5, 21, 0, 0), 1) == at(2026, 5, 23, 0, 0)
 
 
-def test_past_the_calendars_last_year_weekdays_count_and_a_warning_is_logged(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_librarys_last_year_the_statutory_holidays_count_by_rule() -> None:
     year = calendar_last_year() + 1
-    is_working_day.cache_clear()
-    _warn_calendar_unknown.cache_clear()
-    monday = next(date(year, 1, d) for d in range(1, 8) if date(year, 1, d).weekday() == 0)
-    with caplog.at_level(logging.WARNING, logger="escalation.deadlines"):
-        assert is_working_day(monday)
-        assert not is_working_day(monday + timedelta(days=5))  # Saturday
-    # New Year's Day is unknown past the calendar: a weekday counts as working.
-    assert is_working_day(date(year, 1, 1)) == (date(year, 1, 1).weekday() < 5)
-    assert f"no holiday data for {year}" in caplog.text
+    assert not is_working_day(date(year, 1, 1))  # 元旦 by rule, whatever the weekday
+    assert not is_working_day(date(year, 10, 1))  # 国庆 by rule
+    monday = next(date(year, 3, d) for d in range(1, 8) if date(year, 3, d).weekday() == 0)
+    assert is_working_day(monday)
+    assert not is_working_day(monday + timedelta(days=5))  # Saturday
 
 
-def test_working_days_run_on_into_the_unknown_year() -> None:
-    # 31 Dec 2026 (Thursday): 1 Jan 2027 is Friday (weekday rule), then 4-8 Jan, 11 Jan.
+def test_working_days_run_on_into_the_unpublished_year() -> None:
+    # 31 Dec 2026 (Thursday): 1 Jan 2027 (Friday) is 元旦 by rule, then 4-8 Jan, 11, 12 Jan.
     assert calendar_last_year() == 2026
-    assert working_days_after(at(2026, 12, 31, 9, 0), 7) == at(2027, 1, 12, 0, 0)
+    assert working_days_after(at(2026, 12, 31, 9, 0), 7) == at(2027, 1, 13, 0, 0)
 
 
 def test_working_seconds_skip_the_holiday() -> None:
