@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -33,7 +34,7 @@ def request_fingerprint(request: Request) -> str:
     """A hash of what the request asks for: method, path and body (files by content)."""
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    files = getattr(request, "FILES", None) or {}
+    files = request.FILES
     if files:
         fields = {k: request.POST.getlist(k) for k in sorted(request.POST.keys())}
         digest.update(json.dumps(fields, sort_keys=True).encode())
@@ -52,9 +53,14 @@ def request_fingerprint(request: Request) -> str:
 
 
 def idempotent(*, request: Request, scope: str, perform: Callable[[], Response]) -> Response:
-    """Run ``perform`` once per (user, Idempotency-Key); without the header, just run it."""
+    """Run ``perform`` once per (user, Idempotency-Key); without the header, just run it.
+
+    Keys belong to a user: an anonymous caller (whom the view's permissions turn away
+    inside ``perform``) has none, so the request just runs.
+    """
     key = request.headers.get(HEADER)
-    if key is None:
+    user = request.user
+    if key is None or not user.is_authenticated:
         return perform()
     if not KEY_PATTERN.fullmatch(key):
         raise InvalidInput(
@@ -62,19 +68,17 @@ def idempotent(*, request: Request, scope: str, perform: Callable[[], Response])
         )
     fingerprint = request_fingerprint(request)
     expired_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    IdempotencyKey.objects.filter(
-        user=request.user, key=key, created_at__lt=expired_before
-    ).delete()
+    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=expired_before).delete()
     with transaction.atomic():
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(
-                    user=request.user, key=key, scope=scope, fingerprint=fingerprint
+                    user=user, key=key, scope=scope, fingerprint=fingerprint
                 )
         except IntegrityError:
             record = None
         if record is None:
-            return _replay(request=request, key=key, scope=scope, fingerprint=fingerprint)
+            return _replay(user=user, key=key, scope=scope, fingerprint=fingerprint)
         response = perform()
         record.response_status = response.status_code
         record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
@@ -82,8 +86,8 @@ def idempotent(*, request: Request, scope: str, perform: Callable[[], Response])
     return response
 
 
-def _replay(*, request: Request, key: str, scope: str, fingerprint: str) -> Response:
-    record = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+def _replay(*, user: Any, key: str, scope: str, fingerprint: str) -> Response:
+    record = IdempotencyKey.objects.filter(user=user, key=key).first()
     if record is None:
         raise IdempotencyKeyInFlight()
     if record.scope != scope or record.fingerprint != fingerprint:

@@ -9,7 +9,9 @@ from rest_framework import serializers
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.JSONField())
+    # The serializer metaclass moves declared fields off the class, so this does not shadow
+    # Serializer.fields at run time; the stubs cannot know that.
+    fields = serializers.DictField(child=serializers.JSONField())  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -31,8 +33,9 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         if method == "GET" and self._is_list_view():
             codes += ["400", "404"]  # a bad filter value; a stale cursor
-        if getattr(self.view, "extra_error_codes", None):
-            codes += list(self.view.extra_error_codes)
+        extra_error_codes = getattr(self.view, "extra_error_codes", None)
+        if extra_error_codes:
+            codes += list(extra_error_codes)
         if self.view.permission_classes == [] or not self.view.permission_classes:
             codes.remove("403")
         return sorted(set(codes))

@@ -80,9 +80,12 @@ class StageOutputSerializer(serializers.Serializer):
     def get_deadline_explanation(self, stage: Any) -> list[dict[str, Any]]:
         if stage.closed_at is not None:
             return []
-        if "work_calendar" not in self.context:
-            self.context["work_calendar"] = calendar_current()  # one per response
-        calendar = self.context["work_calendar"]
+        context = self.context
+        calendar = context.get("work_calendar")
+        if calendar is None:  # one per response, shared by the page's stages
+            calendar = calendar_current()
+            if isinstance(context, dict):
+                context["work_calendar"] = calendar
         return [e.as_json() for e in stage_explanation(stage, calendar)]
 
 

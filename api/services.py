@@ -43,12 +43,13 @@ def case_file_with_order(
     All or nothing: a refused complaint leaves no orphan order behind.
     """
     with transaction.atomic():
+        the_order: Order | None = None
         if order is not None:
             the_order = order_create_for(owner=complainant, **order)
-        else:
+        elif order_id is not None:
             the_order = order_list_for_user(complainant).filter(pk=order_id).first()
-            if the_order is None:
-                raise InvalidInput(fields={"order_id": [_("No such order of yours.")]})
+        if the_order is None:
+            raise InvalidInput(fields={"order_id": [_("No such order of yours.")]})
         bundle = None
         if bundle_id is not None:
             bundle = draft_bundle_get_for_user(complainant, bundle_pk=bundle_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -45,9 +45,8 @@ DEMO_LOGINS = (
 )
 
 
-def _user(login: DemoLogin, **flags: bool):  # type: ignore[no-untyped-def]
-    User = get_user_model()
-    user, created = User.objects.get_or_create(username=login.username, defaults=flags)
+def _user(login: DemoLogin, **flags: bool) -> User:
+    user, created = get_user_model().objects.get_or_create(username=login.username, defaults=flags)
     if created:
         user.email = login.email
         user.set_password(login.password)

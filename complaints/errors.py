@@ -4,6 +4,7 @@ Services raise these; the portal turns them into messages in one place and the A
 exception handler turns them into its JSON error shape in another.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +14,7 @@ class DomainError(Exception):
     code = "domain_error"
     default_message = _("The request could not be carried out.")
 
-    def __init__(self, message: str | None = None, *, fields: dict | None = None) -> None:
+    def __init__(self, message: str | Promise | None = None, *, fields: dict | None = None) -> None:
         self.message = message if message is not None else self.default_message
         self.fields = fields or {}
         super().__init__(str(self.message))

@@ -13,9 +13,10 @@ def complainant_language(user: Any) -> str:
     Emails and documents are made without a request (in a worker, or for someone else's
     action), so the language comes from the profile, not from the page being viewed.
     """
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return settings.LANGUAGE_CODE
     language = (
-        Profile.objects.filter(user_id=getattr(user, "pk", None))
-        .values_list("preferred_language", flat=True)
-        .first()
+        Profile.objects.filter(user_id=user_id).values_list("preferred_language", flat=True).first()
     )
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -232,11 +232,12 @@ def stage_deadlines(
 ) -> StageDeadlines:
     """All three clocks of a stage opened at ``opened_at``, and whether any is provisional."""
     cal = _cal(calendar)
-    dues = [clock_due(terms.rule(c), opened_at, cal) for c in CLOCKS]
+    first_response, update, resolution = (clock_due(terms.rule(c), opened_at, cal) for c in CLOCKS)
+    dues = (first_response, update, resolution)
     since = clocks_provisional_from(
         [(terms.rule(c), opened_at, due) for c, due in zip(CLOCKS, dues, strict=True)], cal
     )
-    return StageDeadlines(*dues, provisional_from=since)
+    return StageDeadlines(first_response, update, resolution, provisional_from=since)
 
 
 def _last_day(due: datetime) -> date:

@@ -38,12 +38,12 @@ def case_limitation(case: ComplaintCase, *, now: datetime) -> LimitationStatus:
     Shown as guidance, not legal advice: a court decides what counted as a demand, so
     filings are "possible" interruptions and the warning is computed from the latest.
     """
-    interruptions = sorted(
-        TierStage.objects.filter(case=case, filed_at__isnull=False).values_list(
-            "filed_at", flat=True
-        )
+    filed = TierStage.objects.filter(case=case, filed_at__isnull=False).values_list(
+        "filed_at", flat=True
     )
-    interruptions = [at for at in interruptions if at >= case.harm_noticed_at and at <= now]
+    interruptions = sorted(
+        at for at in filed if at is not None and at >= case.harm_noticed_at and at <= now
+    )
     runs_from = max([case.harm_noticed_at, *interruptions])
     expires_at = runs_from + relativedelta(years=LIMITATION_YEARS)
     warn_from = runs_from + relativedelta(months=LIMITATION_WARNING_MONTHS)

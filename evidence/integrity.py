@@ -48,7 +48,8 @@ def case_verify(case: ComplaintCase) -> list[Mismatch]:
     for item in case_items(case):
         label = f"{item.pk} ({item.original_name})"
         try:
-            digest, size = file_sha256(item.file.name)
+            # An item whose file name was lost is as missing as a file that vanished.
+            digest, size = file_sha256(item.file.name or "")
         except OSError:
             found.append(Mismatch(case.reference, label, "file is missing"))
             continue

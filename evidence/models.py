@@ -1,5 +1,7 @@
 """The evidence bundle of a case and the items in it."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -114,7 +116,7 @@ class EvidenceItem(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Sealed evidence is part of the case's permanent record (PostgreSQL enforces it too)."""
         if (
             not self._state.adding
@@ -123,11 +125,19 @@ class EvidenceItem(models.Model):
             raise ImmutableRecord()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Sealed evidence is part of the case's permanent record."""
         if self.sealed_at is not None:
             raise ImmutableRecord()
         return super().delete(*args, **kwargs)
+
+    @property
+    def stored_name(self) -> str:
+        """The file's name in evidence storage; every saved item has its file."""
+        name = self.file.name
+        if not name:
+            raise ValueError(f"evidence item {self.pk} has no stored file")
+        return name
 
     @property
     def is_image(self) -> bool:

@@ -124,7 +124,7 @@ def package_build(
     for arcname, data in texts:
         stream.add(data, arcname)
     for entry, item in zip(manifest["files"], case_items(case), strict=True):
-        stream.add(_chunks(item.file.name), entry["file"], size=item.size)
+        stream.add(_chunks(item.stored_name), entry["file"], size=item.size)
     return stream
 
 

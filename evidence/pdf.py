@@ -6,6 +6,8 @@ to be shipped or fetched, and the PDF stays small.
 """
 
 import io
+from collections.abc import Sequence
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
@@ -16,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from complaints.models import ComplaintCase
 
@@ -36,7 +38,7 @@ def _p(text: object, style: ParagraphStyle = _BODY) -> Paragraph:
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
-def _table(rows: list[list[object]], widths: list[float]) -> Table:
+def _table(rows: Sequence[Sequence[object]], widths: list[float]) -> Table:
     table = Table(
         [[c if isinstance(c, Paragraph) else _p(c, _SMALL) for c in row] for row in rows],
         colWidths=widths,
@@ -54,10 +56,10 @@ def _table(rows: list[list[object]], widths: list[float]) -> Table:
     return table
 
 
-def _local(value: object) -> str:
+def _local(value: datetime | None) -> str:
     if value is None:
         return ""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[arg-type]
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def summary_pdf(case: ComplaintCase, *, language: str = "zh-hans") -> bytes:
@@ -65,7 +67,7 @@ def summary_pdf(case: ComplaintCase, *, language: str = "zh-hans") -> bytes:
     with translation.override(language):
         order = case.order
         receipt = receipt_build(case)
-        story: list[object] = [
+        story: list[Flowable] = [
             _p(_("Complaint summary"), _H1),
             _p(case.subject_line, _H2),
             _table(

@@ -31,7 +31,7 @@ from .validation import (
 CLOSED_CASE_STATUSES = frozenset({CaseStatus.WITHDRAWN, CaseStatus.CLOSED})
 
 
-def bundle_create(*, owner: object, now: datetime) -> EvidenceBundle:
+def bundle_create(*, owner: Any, now: datetime) -> EvidenceBundle:
     """An empty bundle for a complaint still being written."""
     return EvidenceBundle.objects.create(owner=owner, created_at=now)
 
@@ -77,7 +77,7 @@ def bundle_attach(*, bundle: EvidenceBundle, case: ComplaintCase, now: datetime)
 
 def _may_add(actor: Any, bundle: EvidenceBundle) -> bool:
     """A draft's evidence is its owner's alone; a filed case's follows the case's rule."""
-    if bundle.case_id is None:
+    if bundle.case is None:
         return getattr(actor, "pk", None) == bundle.owner_id
     return may_act(actor, bundle.case, Act.ADD_EVIDENCE)
 
@@ -128,7 +128,7 @@ def evidence_add(
         raise NotFound()
     if kind not in EvidenceKind.values:
         raise InvalidInput(fields={"kind": [_("Unknown kind of evidence.")]})
-    if bundle.case_id is not None and bundle.case.status in CLOSED_CASE_STATUSES:
+    if bundle.case is not None and bundle.case.status in CLOSED_CASE_STATUSES:
         raise InvalidInput(
             _("This complaint is closed; evidence can no longer be added."),
             fields={"file": [_("This complaint is closed; evidence can no longer be added.")]},
@@ -210,9 +210,9 @@ def _item_store(
             )
             with received.open() as handle:
                 item.file.save(name, File(handle), save=False)
-            written.append(item.file.name)
+            written.append(item.stored_name)
             if derived is not None:
-                stem = item.file.name
+                stem = item.stored_name
                 item.redacted_file.name = storage.save(
                     f"{stem}.redacted{derived.redacted_extension}", ContentFile(derived.redacted)
                 )
@@ -222,7 +222,7 @@ def _item_store(
                 )
                 written.append(item.thumbnail.name)
             item.save()
-            if locked.case_id is not None:
+            if locked.case is not None:
                 event_append(
                     case=locked.case,
                     kind=EventKind.EVIDENCE_ADDED,
@@ -250,7 +250,12 @@ def evidence_discard_draft_item(*, item: EvidenceItem, actor: Any) -> None:
             raise NotFound()
         if locked.sealed_at is not None or locked.bundle.case_id is not None:
             raise ImmutableRecord()
-        names = [f.name for f in (locked.file, locked.redacted_file, locked.thumbnail) if f]
+        names = [f.name for f in (locked.file, locked.redacted_file, locked.thumbnail) if f.name]
         locked.delete()
         storage = evidence_storage()
-        transaction.on_commit(lambda: [storage.delete(n) for n in names])
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
+        transaction.on_commit(delete_files)

@@ -1,6 +1,15 @@
 """Where evidence files live: private storage, never under a public URL."""
 
+from typing import Protocol
+
 from django.core.files.storage import Storage, storages
+
+
+class _NamedByHash(Protocol):
+    """What naming a file needs of an evidence item (models import this module, not back)."""
+
+    bundle_id: int
+    sha256: str
 
 
 def evidence_storage() -> Storage:
@@ -8,6 +17,6 @@ def evidence_storage() -> Storage:
     return storages["evidence"]
 
 
-def evidence_upload_to(item: "object", filename: str) -> str:
+def evidence_upload_to(item: _NamedByHash, filename: str) -> str:
     """Files are named by bundle and content hash, never by what the uploader called them."""
-    return f"bundles/{item.bundle_id}/{item.sha256}"  # type: ignore[attr-defined]
+    return f"bundles/{item.bundle_id}/{item.sha256}"

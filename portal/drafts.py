@@ -113,7 +113,7 @@ def draft_submit(
         locked = FilingDraft.objects.select_for_update().filter(pk=draft.pk).first()
         if locked is None or locked.owner_id != actor.pk:
             raise NotFound()
-        if locked.case_id is not None:
+        if locked.case is not None:
             return locked.case
         platform = platform_get_or_create(name=order["platform"])
         filed_order = order_create(

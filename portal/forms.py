@@ -197,7 +197,9 @@ class MultipleFileField(forms.FileField):
 
 class EvidenceUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the files show"), choices=EvidenceKind.choices)
-    files = MultipleFileField(
+    # The form metaclass moves declared fields off the class, so this does not shadow
+    # BaseForm.files (the uploads) at run time; the stubs cannot know that.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         help_text=_("Screenshots, photos, PDFs, chat exports or network logs."),
     )
@@ -236,7 +238,8 @@ class DemandStepForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:

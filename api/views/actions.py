@@ -160,7 +160,11 @@ class CaseRecordResponseApi(CaseActionApi):
     permission_classes = [CanTriage]
 
     class InputSerializer(serializers.Serializer):
-        source = serializers.ChoiceField(choices=["staff", "respondent", "complainant"])
+        # Declared fields leave the class (serializer metaclass), so this does not shadow
+        # Field.source at run time; the stubs cannot know that.
+        source = serializers.ChoiceField(  # type: ignore[assignment]
+            choices=["staff", "respondent", "complainant"]
+        )
         text = serializers.CharField(max_length=10000, required=False, default="", allow_blank=True)
 
     @_action_schema(InputSerializer)

@@ -6,6 +6,7 @@ refuses to start without the secrets it needs.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -132,7 +133,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Evidence never lives under a public URL: MEDIA_URL is deliberately unset and files are
 # served only through views that check access.
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "evidence": {

@@ -1,5 +1,7 @@
 """What every portal page shares: the health check, error messages, evidence links."""
 
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -14,6 +16,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a view behind ``login_required``, who is signed in by then."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def domain_message(exc: DomainError) -> str:

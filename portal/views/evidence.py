@@ -50,15 +50,22 @@ def _language() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh-hans"
 
 
-def _send_file(field: FieldFile, *, filename: str, content_type: str, attachment: bool) -> Any:
+def _send_file(
+    field: FieldFile, *, filename: str, content_type: str, attachment: bool
+) -> HttpResponseBase:
+    name = field.name
+    if not name:
+        raise NotFound()
     prefix = settings.EVIDENCE_X_ACCEL_REDIRECT_PREFIX
     if prefix:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(field.name)
-        response["Content-Disposition"] = content_disposition_header(attachment, filename)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
+        disposition = content_disposition_header(attachment, filename)
+        if disposition:  # None only for an inline file without a name
+            response["Content-Disposition"] = disposition
         return response
     return FileResponse(
-        field.storage.open(field.name, "rb"),
+        field.storage.open(name, "rb"),
         as_attachment=attachment,
         filename=filename,
         content_type=content_type,
@@ -83,7 +90,7 @@ def item_download(request: HttpRequest, item_pk: int) -> HttpResponseBase:
 
 
 def _derived(item: EvidenceItem, field: FieldFile, suffix: str) -> tuple[FieldFile, str]:
-    if not field:
+    if not field.name:
         raise NotFound()
     stem = item.original_name.rsplit(".", 1)[0]
     extension = field.name.rsplit(".", 1)[-1]

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -36,7 +37,7 @@ from portal.forms import (
     ProblemStepForm,
 )
 
-from .common import domain_message, item_urls, page_language, wants_json
+from .common import domain_message, item_urls, page_language, signed_in_user, wants_json
 
 STEP_TITLES = {
     1: gettext_lazy("The order"),
@@ -45,14 +46,14 @@ STEP_TITLES = {
     4: gettext_lazy("Your demand"),
     5: gettext_lazy("Review and submit"),
 }
-STEP_FORMS: dict[int, type] = {1: OrderStepForm, 2: ProblemStepForm, 4: DemandStepForm}
+STEP_FORMS: dict[int, type[forms.Form]] = {1: OrderStepForm, 2: ProblemStepForm, 4: DemandStepForm}
 
 
 def _step_url(step: int) -> str:
     return reverse("portal:file_step", kwargs={"step": step})
 
 
-def _answers(post: Any, form_class: type) -> dict[str, str]:
+def _answers(post: Any, form_class: type[forms.Form]) -> dict[str, str]:
     """What was typed, field by field, as typed: kept even when it does not validate."""
     return {name: post.get(name, "") for name in form_class.base_fields}
 
@@ -264,12 +265,13 @@ def _review_step(request: HttpRequest, draft: Any) -> HttpResponse:
             messages.error(request, domain_message(exc))
             return redirect(_step_url(step) + ("?check=1" if step != LAST_STEP else ""))
         done = _("Your complaint %(reference)s is filed. The platform's clock is running.")
-        if request.user.email:
+        email = signed_in_user(request).email
+        if email:
             done = _(
                 "Your complaint %(reference)s is filed. The platform's clock is running. "
                 "The receipt and the next step are on their way to %(email)s."
             )
-        messages.success(request, done % {"reference": case.reference, "email": request.user.email})
+        messages.success(request, done % {"reference": case.reference, "email": email})
         return redirect("portal:case_detail", reference=case.reference)
     document = document_render(
         case=_preview_case(draft, cleaned), tier=Tier.PLATFORM, language=page_language()

@@ -12,12 +12,14 @@ from portal.accounts import language_apply
 from portal.forms import (
     ProfileForm,
 )
+from portal.views.common import signed_in_user
 
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    profile = Profile.objects.filter(user=request.user).first() or Profile(
-        user=request.user, preferred_language=translation.get_language()
+    user = signed_in_user(request)
+    profile = Profile.objects.filter(user=user).first() or Profile(
+        user=user, preferred_language=translation.get_language()
     )
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":

@@ -70,8 +70,7 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["seq", "created_at", "kind", "actor", "payload", "hash"]
-    readonly_fields = fields
+    fields = readonly_fields = ("seq", "created_at", "kind", "actor", "payload", "hash")
     ordering = ["seq"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -85,7 +84,7 @@ class TierStageInline(admin.TabularInline):
     model = TierStage
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "tier",
         "opened_at",
         "first_response_due_at",
@@ -96,8 +95,7 @@ class TierStageInline(admin.TabularInline):
         "closed_at",
         "close_reason",
         "external_reference",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -14,7 +14,7 @@ class EvidenceItemInline(admin.TabularInline):
     model = EvidenceItem
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "preview",
         "kind",
         "original_name",
@@ -24,8 +24,7 @@ class EvidenceItemInline(admin.TabularInline):
         "occurred_at",
         "uploaded_at",
         "sealed_at",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -93,7 +93,7 @@ ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # signing oneself in or out
 
 def routes(
     patterns=None, prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str, object]]:  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[str, str, object]]:
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
             ns = (
@@ -153,7 +153,7 @@ def is_denied(response) -> bool:  # type: ignore[no-untyped-def]
 
 def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
     complainant, outsider, triager
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     platform = PlatformFactory()
     order = OrderFactory(owner=complainant, platform=platform)
     case = case_filed(complainant=complainant, order=order)
@@ -264,7 +264,7 @@ def test_walk_every_route_as_two_complainants_staff_and_a_stranger(
 
 def test_draft_evidence_is_its_owners_alone_on_every_file_route(
     complainant, outsider, triager, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Until the complaint is filed its evidence is the complainant's private draft: staff
     see evidence once it is filed, like the API's draft bundles."""
     draft = bundle_create(owner=complainant, now=timezone.now())

@@ -32,7 +32,7 @@ def test_withdraw_ends_the_case_and_stops_its_clock(alice_api, alice_case) -> No
 
 def test_response_cycle_record_reject_record_accept_resolve(
     alice_api, tina_api, alice_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     recorded = act(
         tina_api, alice_case, "record-response", {"source": "respondent", "text": "已补发"}
     )
@@ -98,7 +98,7 @@ def test_assigning_a_non_staff_user_is_refused(tina_api, complainant, alice_case
 
 def test_complainants_cannot_use_staff_actions_even_on_their_own_case(
     alice_api, alice_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for action in ["assign", "record-response", "request-evidence", "escalate"]:
         response = act(
             alice_api, alice_case, action, {"assignee_id": 1, "source": "staff", "message": "x"}
@@ -129,7 +129,7 @@ def test_staff_permission_not_staff_flag_decides(alice_case) -> None:  # type: i
 
 def test_a_message_answers_a_request_for_evidence_and_restarts_the_clock(
     alice_api, tina_api, alice_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     act(tina_api, alice_case, "request-evidence", {"message": "请补充支付凭证"})
     assert alice_case.stages.get().paused_at is not None
 

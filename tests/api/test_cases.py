@@ -35,7 +35,7 @@ def case_body(**overrides):  # type: ignore[no-untyped-def]
 
 def test_filing_with_a_nested_order_creates_the_order_case_and_first_event(
     alice_api, complainant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = alice_api.post("/api/v1/cases/", case_body(), format="json")
 
     assert response.status_code == 201, response.json()
@@ -100,7 +100,7 @@ def test_a_bad_nested_order_creates_neither_order_nor_case(alice_api) -> None:  
 
 def test_list_shows_only_own_cases_and_detail_of_another_is_404(
     alice_api, alice_case, mallory_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     listed = alice_api.get("/api/v1/cases/").json()
 
     assert [c["reference"] for c in listed["results"]] == [alice_case.reference]
@@ -210,7 +210,7 @@ def test_an_order_with_a_float_like_or_negative_amount_is_refused(alice_api) -> 
 
 def test_the_case_list_costs_the_same_queries_for_3_or_9_cases(
     alice_api, complainant, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from complaints.models import Merchant
 
     platform = PlatformFactory()

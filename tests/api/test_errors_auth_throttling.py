@@ -26,7 +26,7 @@ def error_of(response):  # type: ignore[no-untyped-def]
 )
 def test_validation_errors_have_one_shape_in_the_requested_language(
     complainant, language, message
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = APIClient(**({"HTTP_ACCEPT_LANGUAGE": language} if language else {}))
     client.force_authenticate(complainant)
 

@@ -42,7 +42,7 @@ def test_upload_seals_the_item_and_records_its_hash_in_the_timeline(alice_api, a
 
 def test_download_returns_the_bytes_as_uploaded_and_only_to_those_who_may_see(
     alice_api, mallory_api, tina_api, alice_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     item = upload(alice_api, alice_case).json()
     url = item["download_url"]
 
@@ -85,7 +85,7 @@ def test_no_upload_once_the_case_has_ended(alice_api, alice_case) -> None:  # ty
 
 def test_a_file_that_is_not_what_it_claims_is_refused_and_stores_nothing(
     alice_api, alice_case
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     disguised = SimpleUploadedFile("chat.txt", PNG, content_type="text/plain")
 
     response = upload(alice_api, alice_case, file=disguised, kind="chat_log")

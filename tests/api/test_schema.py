@@ -89,7 +89,7 @@ def no_throttling(monkeypatch):  # type: ignore[no-untyped-def]
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     no_throttling, supervisor, complainant, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Every operation, as a signed-in superuser who also owns cases, with path ids drawn
     both from real objects (to reach the success paths) and at random (to reach 404s)."""
     platform = PlatformFactory()

@@ -61,7 +61,7 @@ def test_signature_covers_timestamp_and_body() -> None:
 
 def test_platform_endpoint_gets_its_cases_events_signed_and_only_once(
     endpoint, platform, complainant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     now = timezone.now()
     case = case_filed(
         complainant=complainant, order=OrderFactory(owner=complainant, platform=platform), now=now
@@ -176,7 +176,7 @@ def test_inactive_endpoints_get_nothing(endpoint, platform, complainant) -> None
 
 def test_registration_over_the_api_needs_https_and_the_permission(
     sam_api, alice_api, platform
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     plain = sam_api.post(
         "/api/v1/webhooks/",
         {"url": "http://insecure.example.cn/", "platform_id": platform.pk},
@@ -261,7 +261,7 @@ def test_the_beat_runs_the_webhook_and_purge_tasks() -> None:
 
 def test_a_delivery_in_flight_is_not_sent_again_by_a_second_sweep(
     endpoint, platform, complainant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     now = timezone.now()
     case_filed(
         complainant=complainant, order=OrderFactory(owner=complainant, platform=platform), now=now
@@ -283,7 +283,7 @@ def test_a_delivery_in_flight_is_not_sent_again_by_a_second_sweep(
 
 def test_platform_bodies_mask_card_keys_and_phone_numbers_the_complainants_group_sees_all(
     endpoint, platform, complainant, supervisor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     group = Group.objects.create(name="维权群")
     complainant.groups.add(group)
     webhooks.webhook_endpoint_create(

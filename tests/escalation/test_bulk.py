@@ -11,7 +11,7 @@ COLUMNS = ("dedupe_key", "to", "subject", "body", "html", "template", "context")
 COLUMNS += ("created_at", "next_attempt_at", "attempts", "last_error")
 
 
-def _row(key: str, subject: str) -> tuple:  # type: ignore[type-arg]
+def _row(key: str, subject: str) -> tuple:
     at = db_datetime(AT)
     context = db_json({"note": 'tab\there "quoted" back\\slash\n换行'})
     return (key, db_json(["a@example.com"]), subject, "", "", "", context, at, at, 0, "")

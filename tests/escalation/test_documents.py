@@ -65,7 +65,7 @@ def _case(complainant, scenario):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
 def test_watchdog_filing_has_the_12315_fields_and_a_masked_public_text(
     complainant, scenario
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = _case(complainant, scenario)
     body = document_render(case=case, tier=Tier.WATCHDOG, language="zh-hans").body
     filing, public = body.split("二、黑猫投诉公开文本")

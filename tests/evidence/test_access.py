@@ -30,7 +30,7 @@ def _urls(case, item) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_the_complainant_and_permitted_staff_get_every_download(
     filed, complainant, triager
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case, item = filed
     for user in (complainant, triager):
         client = Client()

@@ -176,7 +176,7 @@ def test_evidence_added_to_a_filed_case_is_sealed_in_the_timeline(complainant, a
 
 def test_draft_items_can_be_discarded_but_filed_evidence_never(
     complainant, outsider, bundle, add, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     draft = add(bundle, "wrong.pdf", samples.pdf())
     with pytest.raises(NotFound):
         evidence_discard_draft_item(item=draft, actor=outsider)
@@ -199,7 +199,7 @@ def test_draft_items_can_be_discarded_but_filed_evidence_never(
 
 def test_a_portrait_photo_copy_is_turned_upright_since_it_loses_its_orientation_tag(
     bundle, add
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     image = Image.new("RGB", (80, 40), "white")
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
@@ -222,7 +222,7 @@ def test_a_sealed_item_cannot_be_changed_even_around_the_service(complainant, bu
 
 def test_postgresql_itself_refuses_to_touch_sealed_evidence(
     postgres, complainant, bundle, add
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import IntegrityError, connection, transaction
 
     item = add(bundle, "voucher.pdf", samples.pdf())

@@ -89,7 +89,7 @@ def test_signed_in_user_sees_own_pages(complainant, method, url) -> None:  # typ
 
 def test_the_evidence_links_on_the_case_page_open_for_their_owner_only(
     alice_case, complainant, outsider
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     item = EvidenceItem.objects.get(bundle__case=alice_case)
     page = client_for(complainant).get(reverse("portal:case_detail", args=[alice_case.reference]))
     download = reverse("evidence:item_download", args=[item.pk])

@@ -36,7 +36,7 @@ def _prefers(user, language: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_filing_sends_one_email_in_the_complainants_language(
     complainant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _prefers(complainant, "en")
     with django_capture_on_commit_callbacks(execute=True):
         case = case_filed(complainant=complainant, now=T0)
@@ -50,7 +50,7 @@ def test_filing_sends_one_email_in_the_complainants_language(
 
 def test_filing_email_defaults_to_chinese_without_a_profile(
     complainant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         case = case_filed(complainant=complainant, now=T0)
     [message] = mail.outbox
@@ -62,7 +62,7 @@ def test_filing_email_defaults_to_chinese_without_a_profile(
 
 def test_a_response_from_the_platform_emails_the_complainant_once(
     complainant, triager, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _prefers(complainant, "en")
     with django_capture_on_commit_callbacks(execute=True):  # the filing email goes out
         case = case_filed(complainant=complainant, now=T0)
@@ -84,7 +84,7 @@ def test_a_response_from_the_platform_emails_the_complainant_once(
 
 def test_a_response_the_complainant_records_sends_them_nothing(
     complainant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     case = case_filed(complainant=complainant, now=T0)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,7 +99,7 @@ def test_a_response_the_complainant_records_sends_them_nothing(
 
 def test_reminder_and_escalation_reach_the_complainant_in_their_language(
     complainant,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _prefers(complainant, "en")
     case = case_filed(complainant=complainant, now=T0)
     mail.outbox.clear()

@@ -53,7 +53,7 @@ def test_steps_ahead_of_the_draft_are_not_reachable(alice_client) -> None:  # ty
 )
 def test_step1_messages_next_to_fields_and_input_kept(
     complainant, language, required, future
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = client_for(complainant, language)
     bad = {**ORDER, "order_number": "", "paid_at": "2099-01-01T00:00:00", "amount": "0"}
     response = post_step(client, 1, bad)
