@@ -217,11 +217,19 @@ def sweep_overdue(
 
 
 def _escalate_one(
-    *, case_id: int, now: datetime, actor: Any, note: str, stage_id: int | None = None
+    *,
+    case_id: int,
+    now: datetime,
+    actor: Any,
+    note: str,
+    stage_id: int | None = None,
+    locked: bool = False,
 ) -> list[Escalated]:
     """A batch of one, in the caller's transaction: lock the case row (waiting, not
-    skipping), escalate its open stage whatever its clock, queue the emails."""
-    engine.case_lock(case_id=case_id)
+    skipping; ``locked`` if the caller already holds it), escalate its open stage whatever
+    its clock, queue the emails."""
+    if not locked:
+        engine.case_lock(case_id=case_id)
     if (
         stage_id is not None
         and not TierStage.objects.filter(
@@ -258,13 +266,14 @@ def case_escalate(*, case: ComplaintCase, actor: Any, reason: str, now: datetime
     event's ``reason`` is the stage's close reason, escalated by staff.
     """
     with transaction.atomic():
-        engine.case_lock(case_id=case.pk)
-        case.refresh_from_db(fields=["status", "tier"])
-        if case.status not in OPEN_STATUSES:
+        status, tier = engine.case_lock(case_id=case.pk)
+        if status not in OPEN_STATUSES:
             raise InvalidTransition()
-        if tier_next(case.tier) is None:
+        if tier_next(tier) is None:
             raise InvalidInput(fields={"tier": [str(messages.LAST_TIER)]})
-        if not _escalate_one(case_id=case.pk, now=now, actor=actor, note=reason.strip()):
+        if not _escalate_one(
+            case_id=case.pk, now=now, actor=actor, note=reason.strip(), locked=True
+        ):
             raise ConcurrentChange()
     case.refresh_from_db()
     return TierStage.objects.get(case=case, closed_at__isnull=True)

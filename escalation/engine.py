@@ -100,9 +100,16 @@ def claim_warnings(*, now: datetime, limit: int) -> list[int]:
     )
 
 
-def case_lock(*, case_id: int) -> None:
-    """Lock one case row, waiting for it: a staff escalation must not be skipped."""
-    ComplaintCase.objects.select_for_update().filter(pk=case_id).values_list("pk").get()
+def case_lock(*, case_id: int) -> tuple[str, str]:
+    """Lock one case row, waiting for it (a staff escalation must not be skipped); its
+    status and tier as of the lock, for the caller's checks."""
+    status, tier = (
+        ComplaintCase.objects.select_for_update()
+        .filter(pk=case_id)
+        .values_list("status", "tier")
+        .get()
+    )
+    return status, tier
 
 
 def due_count(*, now: datetime) -> int:
