@@ -1,15 +1,20 @@
-"""Benchmark: one escalation sweep over N open cases of which K are overdue (PostgreSQL).
+"""Benchmark: the escalation engine over N open cases of which K are overdue (PostgreSQL).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kamen_bench python bench/escalation.py \
-        [--n 1000000] [--k 10000]
+        [--n 1000000] [--k 10000] [--workers 2] [--batch-size 1000]
 
 Seeds the database with INSERT ... SELECT generate_series (seconds, not the ORM row by
-row), runs one sweep at a fixed moment, then a second sweep with nothing left overdue
-(K = 0), and prints one JSON line. The database is emptied first: use a scratch one.
+row), then sweeps at a fixed moment with ``--workers`` OS processes, each on its own
+connection running batch loops as a Celery worker runs ``casework.sweep_batch`` tasks
+(claiming with SKIP LOCKED); undoes that and sweeps again with one process; then a
+sweep with nothing due (K = 0) and one staff escalation through the same engine. Prints
+one JSON line. Queries are counted with ``connection.execute_wrapper`` in each process.
+The database is emptied first: use a scratch one.
 """
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -24,14 +29,14 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.backends.signals import connection_created  # noqa: E402
 from django.utils.dateparse import parse_datetime  # noqa: E402
 
-from complaints import bulk  # noqa: E402
-from complaints.models import CaseEvent  # noqa: E402
-from escalation.engine import sweep_overdue  # noqa: E402
+from casework import actions  # noqa: E402
+from casework.sweep import sweep_batch, sweep_overdue  # noqa: E402
+from complaints.models import CaseEvent, ComplaintCase  # noqa: E402
 from escalation.models import TierStage  # noqa: E402
 from notifications.models import OutboxEmail  # noqa: E402
 
@@ -160,50 +165,89 @@ def reset(n: int) -> bool:
     return True
 
 
-TIMINGS: list[tuple[float, str]] = []
-
-
-def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        TIMINGS.append((time.perf_counter() - started, sql[:80]))
-
-
 class QueryCounter:
+    """Counts (and with BENCH_TIMINGS set, times) every statement, execute_values' included."""
+
     def __init__(self) -> None:
         self.count = 0
+        self.timings: list[tuple[float, str]] = []
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         self.count += 1
-        return execute(sql, params, many, context)
-
-
-CLIENT_CPU: list[float] = []
-
-
-WORKERS: list[int | None] = [None]
-
-
-def measured_sweep(now) -> tuple[int, float, int]:  # type: ignore[no-untyped-def]
-    counter = QueryCounter()
-    copies_before = bulk.COPY_STATEMENTS
-
-    def wrap(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
-        # The sweep's helper threads open their own connections: count and time them too.
-        connection.execute_wrappers.extend([counter, timer])
-
-    connection_created.connect(wrap)
-    with connection.execute_wrapper(counter), connection.execute_wrapper(timer):
         started = time.perf_counter()
-        cpu_started = time.process_time()
-        result = sweep_overdue(now=now, workers=WORKERS[0])
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if os.environ.get("BENCH_TIMINGS"):
+                text = sql.decode(errors="replace") if isinstance(sql, bytes) else sql
+                self.timings.append((time.perf_counter() - started, text[:90]))
+
+
+def batch_loop(now, batch_size: int) -> dict:  # type: ignore[no-untyped-def]
+    """What one worker does with its share of batch tasks: batches until one comes back short."""
+    counter = QueryCounter()
+    escalated = batches = 0
+    cpu = time.process_time()
+    with connection.execute_wrapper(counter):
+        while True:
+            part = sweep_batch(now=now, batch_size=batch_size)
+            escalated += part.escalated
+            batches += part.batches
+            if len(part.case_ids) < batch_size:
+                break
+    for seconds, sql in counter.timings:
+        print(f"{os.getpid()} {seconds:.4f} {sql}", file=sys.stderr)
+    return {
+        "escalated": escalated,
+        "batches": batches,
+        "queries": counter.count,
+        "cpu": time.process_time() - cpu,
+        "finished": time.monotonic(),
+    }
+
+
+def _worker(now, batch_size, ready, start, results) -> None:  # type: ignore[no-untyped-def]
+    connection.ensure_connection()  # its own backend, opened before the clock starts
+    ready.release()
+    start.wait()
+    results.put(batch_loop(now, batch_size))
+    connection.close()
+
+
+def measured_sweep(now, *, workers: int, batch_size: int) -> dict:  # type: ignore[no-untyped-def]
+    """Wall time from the start signal to the last worker's last commit."""
+    connection.close()  # forked children must not share the parent's socket
+    ctx = multiprocessing.get_context("fork")
+    ready, start, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(now, batch_size, ready, start, results))
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.acquire()
+    started = time.monotonic()
+    start.set()
+    parts = [results.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    return {
+        "escalated": sum(p["escalated"] for p in parts),
+        "seconds": round(max(p["finished"] for p in parts) - started, 3),
+        "queries": sum(p["queries"] for p in parts),
+        "batches": [p["batches"] for p in parts],
+        "client_cpu_seconds": round(sum(p["cpu"] for p in parts), 3),
+    }
+
+
+def timed(func):  # type: ignore[no-untyped-def]
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        result = func()
         seconds = time.perf_counter() - started
-        CLIENT_CPU.append(time.process_time() - cpu_started)
-    connection_created.disconnect(wrap)
-    # COPY goes around Django's cursor wrappers: counted separately, reported together.
-    return result.escalated, seconds, counter.count + bulk.COPY_STATEMENTS - copies_before
+    return result, seconds, counter.count
 
 
 def main() -> None:
@@ -215,12 +259,15 @@ def main() -> None:
         "--reuse", action="store_true", help="undo the last run instead of seeding again"
     )
     parser.add_argument(
-        "--workers", type=int, default=None, help="sweep threads (default: the setting, 2)"
+        "--workers", type=int, default=2, help="worker processes claiming batches (default 2)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: ESCALATION_SWEEP_BATCH_SIZE"
     )
     args = parser.parse_args()
-    WORKERS[0] = args.workers
     if connection.vendor != "postgresql":
         sys.exit("bench/escalation.py needs PostgreSQL: set DATABASE_URL")
+    batch_size = args.batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     if not (args.reuse and reset(args.n)):
@@ -228,36 +275,48 @@ def main() -> None:
     seed_seconds = time.perf_counter() - started
     now = parse_datetime(NOW)
     sweep_overdue(now=parse_datetime("2026-05-19T00:00:00+08:00"))  # warm-up: nothing due
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
-
-        cProfile.runctx("measured_sweep(now)", globals(), locals(), sort="cumtime")
-        return
-    escalated, seconds, queries = measured_sweep(now)
-    k0_escalated, k0_seconds, k0_queries = measured_sweep(now)
-    if os.environ.get("BENCH_TIMINGS"):
-        for seconds_, sql in TIMINGS:
-            print(f"{seconds_:.3f} {sql}", file=sys.stderr)
+    many = measured_sweep(now, workers=args.workers, batch_size=batch_size)
     events = CaseEvent.objects.filter(kind="escalated").count()
+    outbox_rows = OutboxEmail.objects.count()
+    watchdog = TierStage.objects.filter(tier="watchdog", closed_at__isnull=True).count()
+    k0, k0_seconds, k0_queries = timed(lambda: sweep_overdue(now=now))
+    reset(args.n)
+    one = measured_sweep(now, workers=1, batch_size=batch_size)
+    # One staff escalation through the same engine: a batch of one, locks and email included.
+    User = get_user_model()
+    staff, _ = User.objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True, "is_superuser": True}
+    )
+    cases = ComplaintCase.objects.filter(tier="platform").order_by("-pk")
+    warm, target = list(cases[:2])
+    actions.case_escalate_by_staff(case=warm, actor=staff, reason="warm-up", now=now)
+    _, staff_seconds, staff_queries = timed(
+        lambda: actions.case_escalate_by_staff(case=target, actor=staff, reason="bench", now=now)
+    )
     print(
         json.dumps(
             {
                 "N": args.n,
                 "K": args.k,
-                "escalated": escalated,
-                "workers": args.workers or getattr(settings, "ESCALATION_SWEEP_WORKERS", 2),
-                "seconds": round(seconds, 3),
-                # CPU time of this (Django) process; the rest is PostgreSQL and waiting.
-                "client_cpu_seconds": round(CLIENT_CPU[0], 3),
-                "queries": queries,
+                "batch_size": batch_size,
+                "workers": args.workers,
+                "escalated": many["escalated"],
+                "seconds": many["seconds"],
+                "queries": many["queries"],
+                "batches_per_worker": many["batches"],
+                # CPU time of the worker processes; the rest is PostgreSQL and waiting.
+                "client_cpu_seconds": many["client_cpu_seconds"],
                 "escalated_events": events,
-                "outbox_rows": OutboxEmail.objects.count(),
-                "open_watchdog_stages": TierStage.objects.filter(
-                    tier="watchdog", closed_at__isnull=True
-                ).count(),
-                "k0_escalated": k0_escalated,
+                "outbox_rows": outbox_rows,
+                "open_watchdog_stages": watchdog,
+                "one_worker_escalated": one["escalated"],
+                "one_worker_seconds": one["seconds"],
+                "one_worker_queries": one["queries"],
+                "k0_escalated": k0.escalated,
                 "k0_seconds": round(k0_seconds, 4),
                 "k0_queries": k0_queries,
+                "staff_escalation_seconds": round(staff_seconds, 4),
+                "staff_escalation_queries": staff_queries,
                 "seed_seconds": round(seed_seconds, 1),
                 # The machine is shared: the 1/5/15-minute load averages after the sweeps.
                 "loadavg": [round(x, 2) for x in os.getloadavg()],

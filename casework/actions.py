@@ -32,7 +32,6 @@ from complaints.tiers import Tier
 from complaints.timeline import event_append
 from complaints.transitions import case_transition
 from escalation import messages
-from escalation.engine import case_escalate
 from escalation.models import StageCloseReason
 from escalation.services import (
     stage_close_open,
@@ -48,6 +47,7 @@ from evidence.services import bundle_attach, bundle_create, evidence_add
 from notifications.outbox import outbox_email
 
 from .receipts import receipt_send
+from .sweep import case_escalate
 
 
 def case_file(
@@ -298,12 +298,15 @@ def case_record_external_reference(
 
 
 def case_escalate_by_staff(
-    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+    *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
 ) -> ComplaintCase:
-    """Staff move the case up a tier before its deadline (needs complaints.escalate_case)."""
+    """Staff move the case up a tier before its deadline (needs complaints.escalate_case).
+
+    The same engine as the sweep, as a batch of one; ``reason`` is kept in the timeline.
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.ESCALATE)
-    case_escalate(case=case, actor=actor, now=now)
+    case_escalate(case=case, actor=actor, reason=reason, now=now)
     return case
 
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from casework import actions
+from casework.sweep import stage_escalate
 from complaints import services
 from complaints.choices import DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency
 from complaints.models import ComplaintCase, Platform
-from escalation.engine import stage_escalate
 from escalation.models import TierStage
 from evidence.models import EvidenceKind
 from evidence.services import evidence_add

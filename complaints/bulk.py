@@ -1,25 +1,22 @@
-"""Multi-row inserts for the sweep, without building a model instance per row.
+"""Multi-row inserts for bulk writers (the sweep, the outbox), without a model instance per row.
 
 The sweep writes three rows per escalated case (stage, event, outbox). Django's
-``bulk_create`` prepares every value of every instance through the field machinery, and
-a 10,000-row ``INSERT ... VALUES`` spends most of its time being quoted and parsed; on
-PostgreSQL ``COPY`` does the same work several times faster. Callers hand over values in
-database form (``db_datetime``, ``db_json``). Elsewhere (SQLite) a multi-row INSERT is used.
+``bulk_create`` prepares every value of every instance through the field machinery;
+here callers hand over values in database form (``db_datetime``, ``db_json``) and the
+driver adapts them: on PostgreSQL ``psycopg2.extras.execute_values`` (one statement per
+10,000 rows), elsewhere (SQLite) a multi-row INSERT within the parameter limit. Both go
+through Django's cursor, so execute wrappers and query capture see every statement.
 """
 
-import functools
-import io
 import json
-import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from psycopg2.extras import execute_values
 
-# COPY statements bypass Django's execute wrappers; the benchmark adds these to its count.
-COPY_STATEMENTS = 0
-_COUNT_LOCK = threading.Lock()  # the sweep may copy from several threads
+PAGE_SIZE = 10_000  # rows per statement on PostgreSQL: one round trip for a whole batch
 
 
 def db_datetime(value: datetime | None) -> Any:
@@ -28,47 +25,6 @@ def db_datetime(value: datetime | None) -> Any:
 
 def db_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: Any) -> str:
-    kind = type(value)
-    if kind is int:
-        return str(value)
-    if kind is str:
-        # Most text (hashes, keys, JSON without control characters) needs no escaping.
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
-    return _copy_text(value)
-
-
-@functools.lru_cache(maxsize=4096, typed=True)
-def _copy_text(value: Any) -> str:
-    """Memoised: a sweep repeats the same instants, tiers and terms on every row."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
-
-
-def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    global COPY_STATEMENTS
-    qn = connection.ops.quote_name
-    buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN", buffer
-        )
-    with _COUNT_LOCK:
-        COPY_STATEMENTS += 1
 
 
 def insert_rows(
@@ -80,41 +36,24 @@ def insert_rows(
 ) -> None:
     """INSERT ``rows``; with ``ignore_conflicts_on``, rows clashing on that column are dropped.
 
-    Identifiers come from model metadata, never from input; values are never spliced
-    into SQL (parameters, or COPY's data stream).
+    Identifiers come from model metadata, never from input; values are always adapted by
+    the driver, never spliced into SQL by this module.
     """
     if not rows:
         return
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
-    if connection.vendor == "postgresql":
-        if ignore_conflicts_on is None:
-            _copy(table, columns, rows)
-            return
-        staging = f"_incoming_{table}"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {qn(staging)} ON COMMIT DELETE ROWS "  # noqa: S608
-                f"AS SELECT {cols} FROM {qn(table)} WITH NO DATA"
-            )
-        _copy(staging, columns, rows)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {qn(staging)} "  # noqa: S608
-                f"ON CONFLICT ({qn(ignore_conflicts_on)}) DO NOTHING"
-            )
-            cursor.execute(f"DELETE FROM {qn(staging)}")  # noqa: S608
-        return
     tail = f" ON CONFLICT ({qn(ignore_conflicts_on)}) DO NOTHING" if ignore_conflicts_on else ""
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    chunk = max(1, (connection.features.max_query_params or 60_000) // len(columns))
+    sql = f"INSERT INTO {qn(table)} ({cols}) VALUES "  # noqa: S608 (identifiers quoted)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            execute_values(cursor, sql + "%s" + tail, rows, page_size=PAGE_SIZE)
+            return
+        placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        chunk = max(1, (connection.features.max_query_params or 60_000) // len(columns))
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            params = [value for row in part for value in row]
             cursor.execute(
-                f"INSERT INTO {qn(table)} ({cols}) VALUES "  # noqa: S608
-                + ", ".join([placeholder] * len(part))
-                + tail,
-                params,
+                sql + ", ".join([placeholder] * len(part)) + tail,
+                [value for row in part for value in row],
             )

@@ -1,8 +1,6 @@
 """Platforms, orders, complaint cases and their append-only timeline."""
 
-import datetime
 import hashlib
-import json
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -13,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import canonical
 from .choices import (
     CaseStatus,
     Currency,
@@ -305,23 +304,19 @@ class CaseEvent(models.Model):
         raise ImmutableRecord()
 
     def canonical_content(self) -> bytes:
-        """The bytes the hash covers; stable across databases and Python versions."""
-        content = {
-            "case": self.case_id,
-            "seq": self.seq,
-            "kind": self.kind,
-            "actor": self.actor_id,
-            "at": self.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-            "payload": self.payload,
-            "prev": self.prev_hash,
-        }
-        return json.dumps(
-            content,
-            cls=DjangoJSONEncoder,
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
+        """The bytes the hash covers; stable across databases and Python versions.
+
+        The one definition is ``canonical.canonical_content``, which the bulk writer calls too.
+        """
+        return canonical.canonical_content(
+            case_id=self.case_id,
+            seq=self.seq,
+            kind=self.kind,
+            actor_id=self.actor_id,
+            at=canonical.canonical_at(self.created_at),
+            payload=canonical.canonical_payload(self.payload),
+            prev=self.prev_hash,
+        )
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical_content()).hexdigest()

@@ -1,23 +1,102 @@
-"""Appending to a case's timeline, and checking that nobody rewrote it."""
+"""Appending to a case's timeline, and checking that nobody rewrote it.
 
-import hashlib
-import json
-from collections.abc import Iterable
+``events_append`` is the one writer of events: ``event_append`` is a batch of one, the
+escalation engine hands it thousands. Either way each event chains onto its case's
+newest event, and the hash is ``canonical.event_hash`` (the bytes
+``CaseEvent.canonical_content`` defines).
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from json.encoder import encode_basestring
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from .bulk import db_datetime, db_json, insert_rows
+from .canonical import canonical_at, canonical_payload, event_hash, payload_normalise
 from .models import CaseEvent, ComplaintCase
+from .sql import ids_in
 
 
-def _normalise(payload: dict[str, Any] | None) -> dict[str, Any]:
-    """Round-trip through JSON so the hash covers exactly what the database will return."""
-    return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
+class EventEntry(NamedTuple):
+    """One event to append: what happened to which case, and who did it (None: the system)."""
+
+    case_id: int
+    kind: str
+    payload: dict[str, Any]
+    actor_id: int | None = None
+
+
+class AppendedEvent(NamedTuple):
+    case_id: int
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+EVENT_COLUMNS = ("case_id", "seq", "kind", "actor_id", "created_at", "payload", "prev_hash", "hash")
+
+
+def chain_heads(case_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """The newest event (seq, hash) of each case, in one query."""
+    events = CaseEvent.objects.filter(ids_in(CaseEvent, "case_id", list(case_ids)))
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (case, seq) unique index once per case.
+        rows = events.order_by("case_id", "-seq").distinct("case_id")
+    else:
+        latest = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+        rows = events.filter(seq=Subquery(latest.values("seq")[:1]))
+    return {
+        case_id: (seq, hash_) for case_id, seq, hash_ in rows.values_list("case_id", "seq", "hash")
+    }
+
+
+def events_append(entries: Sequence[EventEntry], *, now: datetime) -> list[AppendedEvent]:
+    """Append ``entries`` (in order, several per case allowed) to their cases' hash chains.
+
+    Two queries whatever the number of entries: the chain heads, then one insert. The
+    caller must hold the row lock of every case involved for its transaction (lock order:
+    the case row first), so nobody else takes the same sequence number or chains onto the
+    same previous event; the (case, seq) unique constraint backs that up.
+    """
+    if not entries:
+        return []
+    heads = chain_heads(sorted({entry.case_id for entry in entries}))
+    created_at = db_datetime(now)
+    at = canonical_at(now)
+    encoded: dict[Any, tuple[str, str]] = {}  # a batch repeats a handful of payloads
+    rows: list[tuple[Any, ...]] = []
+    appended: list[AppendedEvent] = []
+    for case_id, kind, payload, actor_id in entries:
+        try:
+            key: Any = tuple((k, v.__class__, v) for k, v in payload.items())
+            pair = encoded.get(key)
+        except TypeError:  # a list or dict in the payload (unhashable): not cached
+            key, pair = None, None
+        if pair is None:
+            stored = payload_normalise(payload)
+            pair = (canonical_payload(stored), db_json(stored))
+            if key is not None:
+                encoded[key] = pair
+        seq, prev = heads.get(case_id, (0, ""))
+        seq += 1
+        hash_ = event_hash(
+            case_id=case_id,
+            seq=seq,
+            kind=kind,
+            actor_id=actor_id,
+            at=at,
+            payload=pair[0],
+            prev=prev,
+        )
+        heads[case_id] = (seq, hash_)
+        rows.append((case_id, seq, kind, actor_id, created_at, pair[1], prev, hash_))
+        appended.append(AppendedEvent(case_id, seq, prev, hash_))
+    insert_rows(CaseEvent._meta.db_table, EVENT_COLUMNS, rows)
+    return appended
 
 
 def event_append(
@@ -28,109 +107,17 @@ def event_append(
     payload: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> CaseEvent:
-    """Append one event to the case's hash chain.
+    """Append one event to the case's hash chain: ``events_append`` with a batch of one.
 
     Locks the case row so that two writers cannot both take the same sequence number or
     chain onto the same previous event.
     """
+    now = now or timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     with transaction.atomic():
         ComplaintCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
-        last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
-        event = CaseEvent(
-            case=case,
-            seq=(last["seq"] + 1) if last else 1,
-            kind=kind,
-            actor=actor if getattr(actor, "pk", None) else None,
-            created_at=now or timezone.now(),
-            payload=_normalise(payload),
-            prev_hash=last["hash"] if last else "",
-        )
-        event.hash = event.compute_hash()
-        event.save()
-    return event
-
-
-def events_build_chain(
-    *, case: ComplaintCase, entries: Iterable[dict[str, Any]], last: CaseEvent | None
-) -> list[CaseEvent]:
-    """Unsaved events chained after ``last``, for bulk inserts under a lock the caller holds."""
-    seq = last.seq if last else 0
-    prev = last.hash if last else ""
-    built = []
-    for entry in entries:
-        seq += 1
-        event = CaseEvent(
-            case=case,
-            seq=seq,
-            kind=entry["kind"],
-            actor=entry.get("actor"),
-            created_at=entry["now"],
-            payload=_normalise(entry.get("payload")),
-            prev_hash=prev,
-        )
-        event.hash = event.compute_hash()
-        prev = event.hash
-        built.append(event)
-    return built
-
-
-# --- the same hash without a model instance, for bulk writers ------------------------------
-# ``CaseEvent.canonical_content`` is the definition; these build the very same bytes from
-# parts a bulk writer computes once per batch (the instant, each distinct payload), so
-# thousands of events cost one string format and one SHA-256 each. tests/complaints pins
-# them byte for byte to the definition.
-
-
-def canonical_at(moment: datetime) -> str:
-    """The ``"at"`` member's JSON, as ``canonical_content`` writes it."""
-    return encode_basestring(moment.astimezone(UTC).isoformat(timespec="microseconds"))
-
-
-def canonical_payload(payload: dict[str, Any] | None) -> str:
-    """The ``"payload"`` member's JSON (normalised as stored, keys sorted)."""
-    return json.dumps(
-        _normalise(payload),
-        cls=DjangoJSONEncoder,
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
-def canonical_content_from_parts(
-    *, case_id: int, seq: int, kind: str, actor_id: int | None, at: str, payload: str, prev: str
-) -> bytes:
-    """``CaseEvent.canonical_content`` from parts: ``at`` and ``payload`` made by the helpers
-    above, ``kind`` and ``prev`` plain strings. Keys in sorted order, as ``sort_keys`` puts them."""
-    return (
-        '{"actor":%s,"at":%s,"case":%s,"kind":%s,"payload":%s,"prev":%s,"seq":%s}'  # noqa: UP031
-        % (
-            "null" if actor_id is None else int.__repr__(actor_id),
-            at,
-            int.__repr__(case_id),
-            encode_basestring(kind),
-            payload,
-            encode_basestring(prev),
-            int.__repr__(seq),
-        )
-    ).encode()
-
-
-def event_hash(
-    *, case_id: int, seq: int, kind: str, actor_id: int | None, at: str, payload: str, prev: str
-) -> str:
-    """``CaseEvent.compute_hash`` from the same parts."""
-    return hashlib.sha256(
-        canonical_content_from_parts(
-            case_id=case_id,
-            seq=seq,
-            kind=kind,
-            actor_id=actor_id,
-            at=at,
-            payload=payload,
-            prev=prev,
-        )
-    ).hexdigest()
+        [written] = events_append([EventEntry(case.pk, kind, payload or {}, actor_id)], now=now)
+    return CaseEvent.objects.get(case_id=case.pk, seq=written.seq)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Opening tier stages and moving their clocks; the sweep that escalates them is sweep.py.
+"""Opening tier stages and moving their clocks; the engine that escalates them is engine.py.
 
 Lock order, everywhere: the case row first, then its stage. Every writer of a stage holds
 its case's row lock, so the sweep, which claims case rows with SKIP LOCKED, never
@@ -54,36 +54,37 @@ def policy_terms(*, tier: str, urgency: str) -> PolicyTerms:
     return policy.terms() if policy else DEFAULT_TERMS[(tier, urgency)]
 
 
-def _stage_build(
-    *,
-    case_id: int,
-    tier: str,
-    terms: PolicyTerms,
-    now: datetime,
-    deadlines: Any = None,
-    calendar: WorkCalendar | None = None,
-) -> TierStage:
+def stage_fields(
+    *, tier: str, terms: PolicyTerms, now: datetime, calendar: WorkCalendar | None = None
+) -> dict[str, Any]:
+    """The columns of a new stage at ``tier`` opened at ``now`` (all but the case).
+
+    The one stage builder: ``stage_open`` saves one, the engine inserts thousands (it
+    builds these once per tier and urgency of a batch). The policy's terms are copied
+    onto the stage, so a later policy change never moves a promised deadline; working
+    days are counted with the current calendar, and a deadline counted on a day known
+    only by rule is marked provisional from that day.
+    """
     calendar = calendar or calendar_current()
-    deadlines = deadlines or stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
-    return TierStage(
-        case_id=case_id,
-        tier=tier,
-        opened_at=now,
-        terms=terms.as_json(),
-        update_anchor_at=now,
-        first_response_due_at=deadlines.first_response_due_at,
-        update_due_at=deadlines.update_due_at,
-        resolution_due_at=deadlines.resolution_due_at,
-        next_due_at=deadlines.next_due_at,
-        warn_at=warn_at_for(deadlines.next_due_at, now=now, lead=warning_lead()),
-        provisional_from=deadlines.provisional_from,
-    )
+    deadlines = stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
+    return {
+        "tier": tier,
+        "opened_at": now,
+        "first_response_due_at": deadlines.first_response_due_at,
+        "update_due_at": deadlines.update_due_at,
+        "resolution_due_at": deadlines.resolution_due_at,
+        "next_due_at": deadlines.next_due_at,
+        "warn_at": warn_at_for(deadlines.next_due_at, now=now, lead=warning_lead()),
+        "terms": terms.as_json(),
+        "update_anchor_at": now,
+        "provisional_from": deadlines.provisional_from,
+    }
 
 
 def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     """Open the case's stage at ``tier``; the current policy is copied onto it."""
     terms = policy_terms(tier=tier, urgency=case.urgency)
-    stage = _stage_build(case_id=case.pk, tier=tier, terms=terms, now=now)
+    stage = TierStage(case_id=case.pk, **stage_fields(tier=tier, terms=terms, now=now))
     stage.save()
     return stage
 
@@ -249,9 +250,6 @@ def stage_close_open(*, case: ComplaintCase, reason: str, now: datetime) -> int:
     return TierStage.objects.filter(case=case, closed_at__isnull=True).update(
         closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
     )
-
-
-# --- the sweep ---------------------------------------------------------------------------
 
 
 # --- recalculation when an arrangement arrives -------------------------------------------

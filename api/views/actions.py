@@ -196,9 +196,14 @@ class CaseEscalateApi(CaseActionApi):
     complainant_only = False
     permission_classes = [CanEscalate]
 
-    @_action_schema(None)
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        actions.case_escalate_by_staff(case=case, actor=actor)
+        actions.case_escalate_by_staff(case=case, actor=actor, reason=data["reason"])

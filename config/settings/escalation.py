@@ -8,11 +8,11 @@ from config.env import env
 ESCALATION_WARNING_LEAD_HOURS = env.int("ESCALATION_WARNING_LEAD_HOURS", default=2)
 # A resumed clock gets at least this long, so a case never escalates as it resumes.
 ESCALATION_RESUME_MINIMUM_MINUTES = env.int("ESCALATION_RESUME_MINIMUM_MINUTES", default=60)
-# Cases claimed per transaction by a sweep; queries grow with batches, not with cases.
+# Cases claimed per transaction by a sweep batch; queries grow with batches, not with cases.
+# The beat task counts the due stages and enqueues one ``casework.sweep_batch`` task per
+# batch, so a large sweep spreads over every Celery worker (add workers to go faster);
+# each batch claims its own cases with SKIP LOCKED.
 ESCALATION_SWEEP_BATCH_SIZE = env.int("ESCALATION_SWEEP_BATCH_SIZE", default=1000)
-# Connections one large sweep uses at once on PostgreSQL (the first batch on the caller's,
-# the rest on helper threads claiming with SKIP LOCKED, like extra workers). 1 turns it off.
-ESCALATION_SWEEP_WORKERS = env.int("ESCALATION_SWEEP_WORKERS", default=2)
 # Outbox: attempts before giving up (staff can re-queue) and the first retry delay,
 # doubled at each attempt up to the maximum.
 ESCALATION_OUTBOX_MAX_ATTEMPTS = env.int("ESCALATION_OUTBOX_MAX_ATTEMPTS", default=8)

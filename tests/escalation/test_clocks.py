@@ -7,10 +7,10 @@ import chinese_calendar
 import pytest
 
 from casework import actions
+from casework.sweep import stage_escalate, sweep_overdue
 from complaints.choices import CaseStatus, EventKind, Urgency
 from complaints.errors import Forbidden, NotFound
 from complaints.tiers import Tier
-from escalation.engine import stage_escalate, sweep_overdue
 from escalation.models import DeadlinePolicy, StageCloseReason, TierStage
 from escalation.selectors import stage_current
 from tests.factories import case_filed

@@ -1,9 +1,9 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from casework.sweep import stage_escalate, sweep_overdue
 from complaints.choices import EventKind, Urgency
 from complaints.tiers import Tier, tier_next
-from escalation.engine import stage_escalate, sweep_overdue
 from escalation.models import TierStage
 from tests.factories import case_filed
 

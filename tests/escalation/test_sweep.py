@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.db import connection
 
 from casework import actions
+from casework.sweep import sweep_batch, sweep_overdue
 from complaints.choices import EventKind, Urgency
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
 from complaints.timeline import chain_verify
-from escalation.engine import sweep_overdue
 from escalation.models import TierStage
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_drain, outbox_email
@@ -190,32 +190,40 @@ def test_concurrent_sweeps_escalate_each_stage_exactly_once(postgres: None) -> N
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_big_sweep_shares_its_batches_with_helper_threads_exactly_once(  # type: ignore[no-untyped-def]
-    postgres: None, monkeypatch
-) -> None:
-    from escalation import engine as escalation_sweep
-
+def test_batches_in_separate_processes_escalate_each_stage_exactly_once(postgres: None) -> None:
+    """Two Celery workers each running batch tasks: skip-locked claiming splits the cases."""
     cases = _file_overdue(40)
-    threads_seen: set[int] = set()
-    real_batch = escalation_sweep._escalate_batch
+    workers = 4
+    barrier = threading.Barrier(workers)
+    claimed: list[list[int]] = []
+    errors: list[BaseException] = []
 
-    def recording_batch(**kwargs):  # type: ignore[no-untyped-def]
-        claimed = real_batch(**kwargs)
-        if claimed:
-            threads_seen.add(threading.get_ident())
-        return claimed
+    def worker() -> None:
+        try:
+            barrier.wait()
+            while True:
+                part = sweep_batch(now=T0 + timedelta(hours=24), batch_size=3)
+                if not part.batches:
+                    break
+                claimed.append(part.case_ids)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
 
-    monkeypatch.setattr(escalation_sweep, "_escalate_batch", recording_batch)
-    result = sweep_overdue(now=T0 + timedelta(hours=24), batch_size=2, workers=3)
-    assert result.escalated == len(cases)
-    assert len(threads_seen) > 1  # the helpers really took batches
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    every = [pk for batch in claimed for pk in batch]
+    assert sorted(every) == sorted(case.pk for case in cases)  # each case in one batch
     for case in cases:
         assert case.events.filter(kind=EventKind.ESCALATED).count() == 1
         assert TierStage.objects.filter(case=case).count() == 2
         assert chain_verify(case) == []
     assert OutboxEmail.objects.filter(dedupe_key__startswith="escalated:").count() == len(cases)
-    assert set(ComplaintCase.objects.values_list("tier", flat=True)) == {Tier.WATCHDOG}
-    assert sweep_overdue(now=T0 + timedelta(hours=24), workers=3).escalated == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -285,16 +293,12 @@ def test_a_failed_batch_leaves_no_case_half_escalated(complainant, monkeypatch) 
     """A worker dying mid-batch: the transaction rolls back whole, the next sweep redoes it."""
     case = case_filed(complainant=complainant, now=T0)
 
-    from escalation import engine as escalation_sweep
+    from casework import sweep as casework_sweep
 
-    real_insert = escalation_sweep.insert_rows
+    def die_at_the_outbox(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise SystemExit("worker killed")  # stage, case and event already written
 
-    def die_at_the_outbox(table, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if table == OutboxEmail._meta.db_table:
-            raise SystemExit("worker killed")  # stage, case and event already written
-        return real_insert(table, *args, **kwargs)
-
-    monkeypatch.setattr(escalation_sweep, "insert_rows", die_at_the_outbox)
+    monkeypatch.setattr(casework_sweep, "notifications_queue", die_at_the_outbox)
     with pytest.raises(SystemExit):
         sweep_overdue(now=T0 + timedelta(hours=24))
     monkeypatch.undo()

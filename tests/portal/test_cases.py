@@ -236,7 +236,7 @@ def test_adding_evidence_by_script_answers_json(complainant) -> None:  # type: i
 
 
 def test_after_escalation_the_case_shows_the_watchdog_step(complainant) -> None:  # type: ignore[no-untyped-def]
-    from escalation.engine import stage_escalate
+    from casework.sweep import stage_escalate
 
     case = _case(complainant)
     stage = TierStage.objects.get(case=case, closed_at__isnull=True)

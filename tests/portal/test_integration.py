@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 
 from casework import actions
+from casework.sweep import sweep_overdue
 from complaints.models import Profile
-from escalation.engine import sweep_overdue
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_drain
 from portal.drafts import draft_current

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from escalation.engine import sweep_overdue
+from casework.sweep import sweep_overdue
 from notifications.outbox import outbox_drain
 
 
