@@ -10,7 +10,10 @@ from notifications import outbox
 def sweep_overdue() -> dict[str, int]:
     """Escalate overdue stages, then send what the sweep (and anything before it) queued."""
     result = sweep.sweep_overdue()
-    sent = outbox.outbox_drain()
+    drained = outbox.outbox_drain_batch()
+    if drained.more:  # the rest in the outbox's own task, batch after batch
+        outbox.outbox_kick()
+    sent = drained.delivered
     return {
         "escalated": result.escalated,
         "flagged": result.flagged,
