@@ -67,7 +67,7 @@ def test_a_real_worker_escalates_an_overdue_case(postgres: None, complainant) ->
         text=True,
     )
     try:
-        app.send_task("escalation.engine_overdue", queue=queue)
+        app.send_task("casework.sweep_overdue", queue=queue)
         give_up = time.monotonic() + 120
         escalated = sent = False
         while time.monotonic() < give_up and not (escalated and sent):
