@@ -4,8 +4,15 @@ Portal views, API views, admin actions and tasks validate their input, then call
 these. Each runs in one transaction: the case row is locked (through the status
 transition or the stage helpers) before its stage, the lock order the sweep relies on,
 and the notifications it decides are queued in the outbox in that same transaction.
+
+Every action that writes to a case runs inside ``case_writes``: whatever events the
+services below append (the core's timeline cannot call notifications), the webhook
+deliveries they owe are queued before the transaction commits. An action that writes
+events outside ``case_writes`` would send no webhooks; keep every write inside one.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +32,7 @@ from complaints.choices import (
     Urgency,
 )
 from complaints.errors import InvalidInput, InvalidTransition
-from complaints.models import ComplaintCase, Order
+from complaints.models import CaseEvent, ComplaintCase, Order
 from complaints.selectors import complainant_language
 from complaints.services import full_clean, money, reference_next
 from complaints.tiers import Tier
@@ -37,6 +44,7 @@ from escalation.services import (
     stage_close_open,
     stage_open,
     stage_pause,
+    stage_recalculate,
     stage_record_filing,
     stage_record_response,
     stage_restart_update_clock,
@@ -45,9 +53,33 @@ from escalation.services import (
 from evidence.models import EvidenceItem
 from evidence.services import bundle_attach, bundle_create, evidence_add
 from notifications.outbox import outbox_email
+from notifications.webhooks import webhooks_queue
 
 from .receipts import receipt_send
 from .sweep import case_escalate
+
+
+@contextmanager
+def case_writes(case: ComplaintCase) -> Iterator[None]:
+    """One transaction for an action on ``case``; its new events are queued as webhooks.
+
+    The events are those with a sequence number above the case's last one at the start
+    (all of the case's events for a case being filed). Another writer's event committed
+    in between may be included too; it is queued once, as (endpoint, event) is unique.
+    """
+    with transaction.atomic():
+        last = 0
+        if case.pk is not None:
+            last = (
+                CaseEvent.objects.filter(case_id=case.pk)
+                .order_by("-seq")
+                .values_list("seq", flat=True)
+                .first()
+                or 0
+            )
+        yield
+        if case.pk is not None:
+            webhooks_queue(CaseEvent.objects.filter(case_id=case.pk, seq__gt=last))
 
 
 def case_file(
@@ -100,7 +132,7 @@ def case_file(
         updated_at=now,
     )
     full_clean(case, exclude=["reference"])
-    with transaction.atomic():
+    with case_writes(case):
         case.reference = reference_next(year=timezone.localtime(now).year)
         case.save()
         stage_open(case=case, tier=Tier.PLATFORM, now=now)
@@ -131,7 +163,7 @@ def case_resolve(
     check_act(actor, case, Act.RESOLVE)
     if outcome not in ResolutionOutcome.values:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome.")]})
-    with transaction.atomic():
+    with case_writes(case):
         case_transition(
             case=case,
             to_status=CaseStatus.RESOLVED,
@@ -151,7 +183,7 @@ def case_withdraw(
     """The complainant gives up the case; its evidence and timeline are kept."""
     now = now or timezone.now()
     check_act(actor, case, Act.WITHDRAW)
-    with transaction.atomic():
+    with case_writes(case):
         case_transition(
             case=case,
             to_status=CaseStatus.WITHDRAWN,
@@ -178,7 +210,7 @@ def case_record_response(
     if source not in RESPONSE_SOURCES:
         raise InvalidInput(fields={"source": [str(messages.UNKNOWN_RESPONSE_SOURCE)]})
     check_act(actor, case, Act.MESSAGE if source == "complainant" else Act.RECORD_RESPONSE)
-    with transaction.atomic():
+    with case_writes(case):
         stage = stage_record_response(case=case, now=now)
         payload = {"source": source, "text": text.strip(), "tier": case.tier}
         if case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS):
@@ -209,7 +241,8 @@ def case_accept_response(
     check_act(actor, case, Act.ACCEPT_RESPONSE)
     if case.status != CaseStatus.RESPONDED:
         raise InvalidTransition()
-    event_append(case=case, kind=EventKind.RESPONSE_ACCEPTED, actor=actor, now=now)
+    with case_writes(case):
+        event_append(case=case, kind=EventKind.RESPONSE_ACCEPTED, actor=actor, now=now)
     return case
 
 
@@ -221,14 +254,15 @@ def case_reject_response(
     check_act(actor, case, Act.REJECT_RESPONSE)
     if case.status != CaseStatus.RESPONDED:
         raise InvalidTransition()
-    case_transition(
-        case=case,
-        to_status=CaseStatus.IN_PROGRESS,
-        actor=actor,
-        event_kind=EventKind.RESPONSE_REJECTED,
-        payload={"reason": reason.strip()},
-        now=now,
-    )
+    with case_writes(case):
+        case_transition(
+            case=case,
+            to_status=CaseStatus.IN_PROGRESS,
+            actor=actor,
+            event_kind=EventKind.RESPONSE_REJECTED,
+            payload={"reason": reason.strip()},
+            now=now,
+        )
     return case
 
 
@@ -240,7 +274,7 @@ def case_request_evidence(
     check_act(actor, case, Act.REQUEST_EVIDENCE)
     if not message.strip():
         raise InvalidInput(fields={"message": [str(messages.EVIDENCE_REQUEST_EMPTY)]})
-    with transaction.atomic():
+    with case_writes(case):
         case_transition(
             case=case,
             to_status=CaseStatus.AWAITING_COMPLAINANT,
@@ -263,7 +297,7 @@ def case_message(
         raise InvalidInput(fields={"text": [str(messages.MESSAGE_EMPTY)]})
     if case.status not in OPEN_STATUSES:
         raise InvalidTransition()
-    with transaction.atomic():
+    with case_writes(case):
         event_append(
             case=case, kind=EventKind.MESSAGE, actor=actor, payload={"text": text.strip()}, now=now
         )
@@ -283,7 +317,7 @@ def case_record_external_reference(
     reference = reference.strip()
     if not reference:
         raise InvalidInput(fields={"reference": [str(messages.REFERENCE_EMPTY)]})
-    with transaction.atomic():
+    with case_writes(case):
         stage = stage_record_filing(case=case, reference=reference, now=now)
         if stage is None:
             raise InvalidTransition()
@@ -306,7 +340,8 @@ def case_escalate_by_staff(
     """
     now = now or timezone.now()
     check_act(actor, case, Act.ESCALATE)
-    case_escalate(case=case, actor=actor, reason=reason, now=now)
+    with case_writes(case):
+        case_escalate(case=case, actor=actor, reason=reason, now=now)
     return case
 
 
@@ -315,7 +350,18 @@ def case_assign(
 ) -> ComplaintCase:
     """Give the case to a staff member (first-responder responsibility: they own it)."""
     check_act(actor, case, Act.ASSIGN)
-    return services.case_assign(case=case, assignee=assignee, actor=actor, now=now)
+    with case_writes(case):
+        return services.case_assign(case=case, assignee=assignee, actor=actor, now=now)
+
+
+def stages_recalculate(*, stages: Any, actor: Any, now: datetime | None = None) -> int:
+    """Staff apply the current deadline policy to open stages; returns how many moved."""
+    now = now or timezone.now()
+    done = 0
+    for stage in stages.filter(closed_at__isnull=True).select_related("case"):
+        with case_writes(stage.case):
+            done += int(stage_recalculate(stage=stage, actor=actor, now=now))
+    return done
 
 
 def case_evidence_add(
@@ -339,8 +385,8 @@ def case_evidence_add(
     stored: list[EvidenceItem] = []
     try:
         for upload in files:
-            stored.append(
-                evidence_add(
+            with case_writes(case):
+                item = evidence_add(
                     bundle=case.evidence_bundle,
                     actor=actor,
                     file=upload,
@@ -349,7 +395,7 @@ def case_evidence_add(
                     description=description,
                     now=now,
                 )
-            )
+            stored.append(item)
     finally:
         if stored:
             with transaction.atomic():

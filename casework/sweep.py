@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from complaints.choices import OPEN_STATUSES
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
-from complaints.models import ComplaintCase
+from complaints.models import CaseEvent, ComplaintCase
 from complaints.tiers import tier_next
 from escalation import engine, messages
 from escalation.deadlines import PolicyTerms
@@ -31,6 +31,7 @@ from escalation.engine import Escalated, Warned
 from escalation.models import TierStage
 from escalation.services import policy_terms_all
 from notifications.outbox import Notification, notifications_queue
+from notifications.webhooks import webhooks_queue
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,13 @@ def _tally(records: list[Escalated], case_ids: list[int]) -> SweepResult:
     )
 
 
+def _webhooks_for(records: Iterable[Escalated | Warned], *, now: datetime) -> None:
+    """The webhook deliveries owed for the events the engine just wrote (same transaction)."""
+    case_ids = sorted({r.case_id for r in records})
+    if case_ids:
+        webhooks_queue(CaseEvent.objects.filter(case_id__in=case_ids, created_at=now), now=now)
+
+
 def sweep_batch(
     *,
     now: datetime,
@@ -146,6 +154,7 @@ def sweep_batch(
             return SweepResult()
         records = engine.escalate_claimed(case_ids=case_ids, now=now, terms=terms)
         notifications_queue(escalation_notifications(records, now=now), now=now)
+        _webhooks_for(records, now=now)
     return _tally(records, case_ids)
 
 
@@ -159,6 +168,7 @@ def warn_batch(*, now: datetime, batch_size: int | None = None) -> SweepResult:
             return SweepResult()
         records = engine.warn_claimed(case_ids=case_ids, now=now)
         notifications_queue(warning_notifications(records), now=now)
+        _webhooks_for(records, now=now)
     return SweepResult(warned=len(records), batches=1, case_ids=case_ids)
 
 
@@ -242,6 +252,7 @@ def _escalate_one(
         case_ids=[case_id], now=now, actor_id=actor_id, note=note, due_only=False
     )
     notifications_queue(escalation_notifications(records, now=now), now=now)
+    _webhooks_for(records, now=now)
     return records
 
 

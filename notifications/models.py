@@ -2,7 +2,9 @@
 
 Both are rows written in the same transaction as the change they report, then delivered
 by Celery tasks with retries, so a notification is never lost and never sent for a change
-that did not happen.
+that did not happen. Two tables, one delivery loop (delivery.py): each has ``attempts``,
+``next_attempt_at`` (the due column, indexed for pending rows) and ``last_error``, which
+is all the loop needs besides a channel's own "done" and "gave up" fields.
 """
 
 import secrets
@@ -18,8 +20,10 @@ class OutboxEmail(models.Model):
     """An email committed in the same transaction as the change it reports.
 
     A Celery task sends pending rows with retries and backoff; ``dedupe_key`` is unique,
-    so the same notification is queued once, and a row is marked sent under its row lock,
-    so two drains never send it twice. Rows are kept after sending as the record.
+    so the same notification is queued once. A drain claims a row (attempts up,
+    ``next_attempt_at`` past a lease) before sending it, so two drains never send it
+    twice at once; pending means ``sent_at`` and ``failed_at`` both empty. Rows are kept
+    after sending as the record.
     """
 
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
@@ -134,7 +138,11 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """One case event owed to one endpoint, and how sending it went."""
+    """One case event owed to one endpoint, and how sending it went.
+
+    Written in the transaction that appended the event (``webhooks_queue``); the body is
+    fixed then, masked for a platform, so what is sent is what the event said.
+    """
 
     endpoint = models.ForeignKey(
         WebhookEndpoint,
@@ -178,23 +186,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} ← {self.event}"
-
-
-class WebhookFanout(models.Model):
-    """Marks a case event as already turned into deliveries, so it is fanned out once."""
-
-    event = models.OneToOneField(
-        "complaints.CaseEvent",
-        on_delete=models.PROTECT,
-        primary_key=True,
-        related_name="webhook_fanout",
-        verbose_name=_("event"),
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("webhook fan-out")
-        verbose_name_plural = _("webhook fan-outs")
-
-    def __str__(self) -> str:
-        return str(self.event_id)

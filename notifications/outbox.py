@@ -2,31 +2,29 @@
 
 ``notifications_queue`` (and ``outbox_email`` for one) writes the rows; they commit or
 roll back with the change they report, so a notification is never lost and never sent
-for a change that did not happen. Delivery happens in a Celery task, never in the
-request: kicked after commit, and run by every sweep, retrying with exponential backoff.
+for a change that did not happen. Delivery is delivery.py's loop, shared with webhooks
+(claim with a lease, send outside any transaction, record conditionally, back off), run
+in a Celery task, never in the request: kicked after commit, and run by every sweep.
 """
 
 import hashlib
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from complaints.bulk import db_datetime, db_json, insert_rows
 
+from . import delivery
 from .models import OutboxEmail
 from .render import notification_render
 
 OUTBOX_DRAIN_TASK = "notifications.outbox_drain"  # notifications/tasks.py
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,24 +129,7 @@ def outbox_kick() -> None:
     If the broker is down the kick is dropped with a warning: the rows are safe in the
     database and the next sweep (beat or ``manage.py escalate_overdue``) drains them.
     """
-
-    def kick() -> None:
-        if current_app.conf.task_always_eager:  # tests: what a worker would do, in-process
-            outbox_drain()
-            return
-        try:
-            # One attempt, no reconnection loop: a request must not hang on a dead broker.
-            with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
-                current_app.send_task(OUTBOX_DRAIN_TASK, retry=False, connection=conn)
-        except Exception:  # the broker's errors vary by transport
-            logger.warning("could not reach the broker; the outbox drains at the next sweep")
-
-    transaction.on_commit(kick)
-
-
-def _backoff(attempts: int) -> timedelta:
-    seconds = settings.ESCALATION_OUTBOX_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS))
+    delivery.kick(OUTBOX_DRAIN_TASK, outbox_drain_batch)
 
 
 def _message_id(dedupe_key: str) -> str:
@@ -157,7 +138,7 @@ def _message_id(dedupe_key: str) -> str:
     return f"<{digest}@kamen.outbox>"
 
 
-def _send(row: OutboxEmail) -> None:
+def _send(row: OutboxEmail, now: datetime) -> delivery.Attempt:
     subject, body = row.subject, row.body
     if row.template:
         subject, body = notification_render(template=row.template, context=row.context)
@@ -171,49 +152,51 @@ def _send(row: OutboxEmail) -> None:
     if row.html:
         message.attach_alternative(row.html, "text/html")
     message.send()
+    return delivery.Attempt(ok=True)
+
+
+EMAIL = delivery.Channel(
+    name="outbox",
+    model=OutboxEmail,
+    pending=Q(sent_at__isnull=True, failed_at__isnull=True),
+    send=_send,
+    done=lambda now: {"sent_at": now},
+    given_up=lambda now: {"failed_at": now},
+    max_attempts=lambda: settings.ESCALATION_OUTBOX_MAX_ATTEMPTS,
+    backoff=lambda attempts: delivery.backoff_doubling(
+        attempts,
+        base_seconds=settings.ESCALATION_OUTBOX_BACKOFF_SECONDS,
+        max_seconds=settings.ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS,
+    ),
+    lease=lambda: timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+)
+
+
+def outbox_drain_batch(
+    *, now: datetime | None = None, limit: int | None = None, pks: list[int] | None = None
+) -> delivery.Drained:
+    """One bounded drain of due emails (``OUTBOX_BATCH_SIZE`` unless ``limit``)."""
+    return delivery.drain(EMAIL, now=now, limit=limit, pks=pks)
 
 
 def outbox_drain(
-    *, now: datetime | None = None, limit: int = 500, pks: list[int] | None = None
+    *, now: datetime | None = None, limit: int | None = None, pks: list[int] | None = None
 ) -> int:
-    """Send up to ``limit`` due emails; returns how many were sent.
+    """Send up to ``limit`` due emails, oldest due first; returns how many were sent.
 
-    Each row is locked (skip locked), sent and marked sent in one transaction: two
-    drains never send the same row, and a failure leaves it pending with a later
-    ``next_attempt_at`` until the last attempt, after which it waits for staff.
+    Two drains never send the same row (claimed under SKIP LOCKED, then leased); a
+    failure leaves it pending with a later ``next_attempt_at`` until the last attempt,
+    after which it waits for staff. No lock or transaction is held while SMTP talks.
     """
-    now = now or timezone.now()
-    sent = 0
-    for _ in range(limit):
-        with transaction.atomic():
-            rows = OutboxEmail.objects.filter(
-                sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now
-            ).order_by("next_attempt_at", "pk")
-            if pks is not None:
-                rows = rows.filter(pk__in=pks)
-            row = rows.select_for_update(skip_locked=True).first()
-            if row is None:
-                break
-            row.attempts += 1
-            try:
-                _send(row)
-            except Exception as exc:  # SMTP, template and network errors alike
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if row.attempts >= settings.ESCALATION_OUTBOX_MAX_ATTEMPTS:
-                    row.failed_at = now
-                    logger.error("outbox: gave up on %s: %s", row.dedupe_key, row.last_error)
-                else:
-                    row.next_attempt_at = now + _backoff(row.attempts)
-            else:
-                row.sent_at = now
-                sent += 1
-            row.save(
-                update_fields=["attempts", "last_error", "failed_at", "next_attempt_at", "sent_at"]
-            )
-    return sent
+    return outbox_drain_batch(now=now, limit=limit, pks=pks).delivered
 
 
 def outbox_requeue(*, rows: Any, now: datetime | None = None) -> int:
     """Staff give failed emails another round of attempts."""
     now = now or timezone.now()
-    return rows.filter(sent_at__isnull=True).update(failed_at=None, attempts=0, next_attempt_at=now)
+    count = rows.filter(sent_at__isnull=True).update(
+        failed_at=None, attempts=0, next_attempt_at=now
+    )
+    if count:
+        outbox_kick()
+    return count

@@ -1,45 +1,50 @@
 """Outgoing webhooks: case events, signed, sent to the parties of each case, retried.
 
-Events are fanned out by scanning the timeline rather than by a signal: the timeline is
-already the durable record, so an event committed is an event delivered, even if the
-process that appended it died right after. Each (endpoint, event) pair is a delivery row
-with its own due time, so one slow receiver delays nobody else.
+Deliveries are queued when the events happen, in the transaction that writes them: the
+actions layer (casework) calls ``webhooks_queue`` with the events its action appended,
+so an event committed is a delivery committed, and an event rolled back owes nothing.
+The core's event writer (complaints/timeline.py) cannot call us (notifications sit
+above the core), and a signal or an "events of this transaction" collector in the core
+would be hidden global state that savepoint rollbacks make wrong; the actions are where
+notifications are already decided (emails, in the same transaction), so webhooks are
+decided there too. casework's ``case_writes`` wraps each action and queues every event
+the action appended, whichever service below wrote it; the sweep, which bulk-inserts its
+events, calls ``webhooks_queue`` with those events in its batch's transaction.
+
+Each (endpoint, event) pair is a delivery row with its own due time, so one slow
+receiver delays nobody else; they are sent by delivery.py's loop, the same as emails.
 """
 
 import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent
 from escalation.masking import mask_public
 
-from .models import (
-    DeliveryStatus,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookFanout,
-)
+from . import delivery
+from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Kamen-Signature"
 EVENT_HEADER = "X-Kamen-Event"
 DELIVERY_HEADER = "X-Kamen-Delivery"
-FANOUT_BATCH = 500
-SEND_BATCH = 100
+WEBHOOKS_TASK = "notifications.webhooks_send_due"  # notifications/tasks.py
 
 # (url, body, headers, timeout) -> HTTP status code; raises OSError-like errors on failure.
 Transport = Callable[[str, bytes, dict[str, str], float], int]
@@ -160,47 +165,51 @@ def _endpoints_for(event: CaseEvent, endpoints: list[WebhookEndpoint]) -> list[W
     ]
 
 
-def webhooks_fan_out(*, now: datetime | None = None) -> int:
-    """Turn recent, not yet fanned-out events into deliveries; returns how many were made."""
-    now = now or timezone.now()
+def webhooks_queue(
+    events: Iterable[CaseEvent | int] | QuerySet[CaseEvent], *, now: datetime | None = None
+) -> int:
+    """Write the deliveries owed for ``events`` in the caller's transaction; returns how many.
+
+    One row per (active endpoint whose party is in the event's case, event): a platform's
+    endpoint gets its cases' events with card keys and personal numbers masked, a
+    consumer group's endpoint gets its members' cases' events whole, and an endpoint
+    created after an event gets nothing for it. A delivery is due from its event's time.
+    Calling twice for the same events is harmless: the (endpoint, event) pair is unique
+    and repeats are dropped. A worker is kicked after commit.
+    """
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
     if not endpoints:
         return 0
-    since = now - timedelta(hours=settings.WEBHOOK_FANOUT_LOOKBACK_HOURS)
-    events = (
-        CaseEvent.objects.filter(created_at__gte=since, webhook_fanout__isnull=True)
-        .select_related("case__order", "case__complainant")
-        .prefetch_related("case__complainant__groups")
-        .order_by("pk")[:FANOUT_BATCH]
+    if not isinstance(events, QuerySet):
+        ids = [e if isinstance(e, int) else e.pk for e in events]
+        if not ids:
+            return 0
+        events = CaseEvent.objects.filter(pk__in=ids)
+    events = events.select_related("case__order", "case__complainant").prefetch_related(
+        "case__complainant__groups"
     )
-    made = 0
-    for event in events:
-        try:
-            with transaction.atomic():
-                WebhookFanout.objects.create(event=event, at=now)
-                targets = _endpoints_for(event, endpoints)
-                if targets:
-                    bodies = {
-                        for_platform: event_body(event, for_platform=for_platform)
-                        for for_platform in {e.platform_id is not None for e in targets}
-                    }
-                    WebhookDelivery.objects.bulk_create(
-                        [
-                            WebhookDelivery(
-                                endpoint=endpoint,
-                                event=event,
-                                body=bodies[endpoint.platform_id is not None],
-                                next_attempt_at=now,
-                                created_at=now,
-                            )
-                            for endpoint in targets
-                        ],
-                        ignore_conflicts=True,
-                    )
-                    made += len(targets)
-        except IntegrityError:
-            continue  # another fan-out took this event
-    return made
+    now = now or timezone.now()
+    rows = []
+    for event in events.order_by("pk"):
+        targets = _endpoints_for(event, endpoints)
+        bodies = {
+            for_platform: event_body(event, for_platform=for_platform)
+            for for_platform in {e.platform_id is not None for e in targets}
+        }
+        rows += [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event=event,
+                body=bodies[endpoint.platform_id is not None],
+                next_attempt_at=event.created_at,
+                created_at=now,
+            )
+            for endpoint in targets
+        ]
+    if rows:
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+        delivery.kick(WEBHOOKS_TASK, webhooks_send_batch)
+    return len(rows)
 
 
 def requests_transport(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
@@ -212,94 +221,88 @@ def requests_transport(url: str, body: bytes, headers: dict[str, str], timeout: 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: base, 2×base, 4×base, ... capped at a day."""
-    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
-    return timedelta(seconds=min(seconds, 24 * 3600))
+    return delivery.backoff_doubling(
+        attempts, base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS, max_seconds=24 * 3600
+    )
 
 
 def claim_lease() -> timedelta:
-    """How long a claimed delivery is left alone before another sweep may try it again."""
+    """How long a claimed delivery is left alone before another drain may try it again."""
     return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3 + 30)
 
 
-def webhook_deliver(
-    *, delivery_id: int, now: datetime | None = None, transport: Transport | None = None
-) -> str:
-    """Send one due delivery: claim it, POST it outside any transaction, record the result.
+def _post(transport: Transport) -> Callable[[WebhookDelivery, datetime], delivery.Attempt]:
+    """Each attempt is signed afresh with its own timestamp; 2xx delivers it."""
 
-    The claim (attempt count up, next attempt pushed past a lease) is committed before the
-    request, so a second sweep skips it and no row lock is held while a slow receiver
-    answers. A worker that dies mid-send leaves a claim that expires, and the delivery is
-    sent again: at least once, so receivers dedupe by ``X-Kamen-Delivery``. A 2xx answer
-    delivers it; anything else schedules the next attempt with backoff until
-    WEBHOOK_MAX_ATTEMPTS, when it is marked failed and stays in the admin log.
+    def send(row: WebhookDelivery, now: datetime) -> delivery.Attempt:
+        body = row.body.encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: webhook_sign(
+                secret=row.endpoint.secret, timestamp=int(now.timestamp()), body=body
+            ),
+            EVENT_HEADER: json.loads(row.body).get("type", ""),
+            DELIVERY_HEADER: str(row.pk),
+        }
+        try:
+            status_code = transport(
+                row.endpoint.url, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS
+            )
+        except Exception as exc:  # any failure of the receiver means: retry later
+            return delivery.Attempt(
+                ok=False, error=f"{type(exc).__name__}: {exc}", fields={"last_status_code": None}
+            )
+        return delivery.Attempt(
+            ok=200 <= status_code < 300, fields={"last_status_code": status_code}
+        )
+
+    return send
+
+
+WEBHOOKS = delivery.Channel(
+    name="webhooks",
+    model=WebhookDelivery,
+    pending=Q(status=DeliveryStatus.PENDING),
+    send=_post(requests_transport),
+    done=lambda now: {
+        "status": DeliveryStatus.DELIVERED,
+        "delivered_at": now,
+        "next_attempt_at": None,
+    },
+    given_up=lambda now: {"status": DeliveryStatus.FAILED, "next_attempt_at": None},
+    max_attempts=lambda: settings.WEBHOOK_MAX_ATTEMPTS,
+    backoff=retry_delay,
+    lease=claim_lease,
+    error_length=500,
+    select_related=("endpoint",),
+)
+
+
+def webhooks_send_batch(
+    *, now: datetime | None = None, transport: Transport | None = None, limit: int | None = None
+) -> delivery.Drained:
+    """One bounded drain of due deliveries (``OUTBOX_BATCH_SIZE`` unless ``limit``).
+
+    At least once: a worker dying mid-send leaves a claim that expires, and the delivery
+    is sent again, so receivers dedupe by ``X-Kamen-Delivery``. After
+    WEBHOOK_MAX_ATTEMPTS failures it is marked failed and stays in the admin log.
     """
-    now = now or timezone.now()
-    transport = transport or requests_transport
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("endpoint")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if delivery is None:
-            return "skipped"
-        attempt = delivery.attempts + 1
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempt, next_attempt_at=now + claim_lease()
-        )
-
-    body = delivery.body.encode()
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        SIGNATURE_HEADER: webhook_sign(
-            secret=delivery.endpoint.secret, timestamp=int(now.timestamp()), body=body
-        ),
-        EVENT_HEADER: json.loads(delivery.body).get("type", ""),
-        DELIVERY_HEADER: str(delivery.pk),
-    }
-    error = ""
-    status_code = None
-    try:
-        status_code = transport(
-            delivery.endpoint.url, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS
-        )
-    except Exception as exc:  # any failure of the receiver means: retry later
-        error = f"{type(exc).__name__}: {exc}"[:500]
-
-    outcome: dict[str, Any] = {"last_status_code": status_code, "last_error": error}
-    if status_code is not None and 200 <= status_code < 300:
-        outcome.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
-    elif attempt >= settings.WEBHOOK_MAX_ATTEMPTS:
-        outcome.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
-        logger.warning("webhook delivery %s failed for good", delivery.pk)
-    else:
-        outcome.update(next_attempt_at=now + retry_delay(attempt))
-    WebhookDelivery.objects.filter(
-        pk=delivery.pk, attempts=attempt, status=DeliveryStatus.PENDING
-    ).update(**outcome)
-    return str(outcome.get("status", DeliveryStatus.PENDING))
+    transport = transport or import_string(settings.WEBHOOK_TRANSPORT)
+    channel = replace(WEBHOOKS, send=_post(transport))
+    return delivery.drain(channel, now=now, limit=limit)
 
 
 def webhooks_send_due(*, now: datetime | None = None, transport: Transport | None = None) -> int:
-    """Fan out new events, then attempt every delivery whose time has come."""
-    now = now or timezone.now()
-    webhooks_fan_out(now=now)
-    due = (
-        WebhookDelivery.objects.filter(Q(status=DeliveryStatus.PENDING), next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:SEND_BATCH]
-    )
-    sent = 0
-    for delivery_id in list(due):
-        if webhook_deliver(delivery_id=delivery_id, now=now, transport=transport) != "skipped":
-            sent += 1
-    return sent
+    """Attempt the deliveries whose time has come (one batch); returns how many were tried."""
+    return webhooks_send_batch(now=now, transport=transport).attempted
 
 
 def webhook_deliveries_retry(*, deliveries: Any, now: datetime | None = None) -> int:
     """Queue deliveries again (failed ones too), for staff after a receiver was fixed."""
     now = now or timezone.now()
-    return deliveries.exclude(status=DeliveryStatus.DELIVERED).update(
+    count = deliveries.exclude(status=DeliveryStatus.DELIVERED).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=0
     )
+    if count:
+        delivery.kick(WEBHOOKS_TASK, webhooks_send_batch)
+    return count

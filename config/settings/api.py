@@ -79,9 +79,10 @@ SPECTACULAR_SETTINGS = {
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# Events older than this when first seen by the fan-out are not sent (a new endpoint does
-# not receive the whole history).
-WEBHOOK_FANOUT_LOOKBACK_HOURS = env.int("WEBHOOK_FANOUT_LOOKBACK_HOURS", default=24)
+# What POSTs a delivery: (url, body, headers, timeout) -> HTTP status code.
+WEBHOOK_TRANSPORT = env.str(
+    "WEBHOOK_TRANSPORT", default="notifications.webhooks.requests_transport"
+)
 
 # Idempotency keys are kept this long; a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -20,5 +20,10 @@ ESCALATION_OUTBOX_BACKOFF_SECONDS = env.int("ESCALATION_OUTBOX_BACKOFF_SECONDS",
 ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS = env.int(
     "ESCALATION_OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600
 )
+# Rows (emails or webhook deliveries) one drain attempts before the task re-enqueues
+# itself, so a backlog never starves newer mail; and how long a claimed email is left
+# alone before another drain may try it again (a worker died while sending).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # Try a single email (a receipt, a confirmation) right after its transaction commits; the
 # task retries it if that fails. The sweep's bulk notifications always go to the task.

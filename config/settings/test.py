@@ -17,3 +17,4 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 LANGUAGE_CODE = "zh-hans"
 CELERY_TASK_ALWAYS_EAGER = True  # the outbox kick delivers in-process, as a worker would
+WEBHOOK_TRANSPORT = "tests.webhook_transport.accept"  # no test POSTs to the internet

@@ -20,17 +20,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='WebhookFanout',
-            fields=[
-                ('event', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='webhook_fanout', serialize=False, to='complaints.caseevent', verbose_name='event')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-            ],
-            options={
-                'verbose_name': 'webhook fan-out',
-                'verbose_name_plural': 'webhook fan-outs',
-            },
-        ),
-        migrations.CreateModel(
             name='WebhookEndpoint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

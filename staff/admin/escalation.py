@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from casework.actions import stages_recalculate
 from escalation.calendar import (
     CalendarImportError,
     calendar_invalidate,
@@ -18,7 +19,7 @@ from escalation.calendar import (
 )
 from escalation.deadlines import calendar_last_year
 from escalation.models import DeadlinePolicy, HolidayNotice, HolidayNoticeDay, TierStage
-from escalation.services import calendar_recheck, stage_recalculate
+from escalation.services import calendar_recheck
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_requeue
 
@@ -217,11 +218,7 @@ class TierStageAdmin(admin.ModelAdmin):
         permissions=["recalculate"],
     )
     def recalculate_deadlines(self, request: HttpRequest, queryset: QuerySet[TierStage]) -> None:
-        now = timezone.now()
-        done = sum(
-            stage_recalculate(stage=stage, actor=request.user, now=now)
-            for stage in queryset.filter(closed_at__isnull=True).select_related("case")
-        )
+        done = stages_recalculate(stages=queryset, actor=request.user)
         self.message_user(
             request,
             ngettext(
@@ -235,12 +232,29 @@ class TierStageAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["dedupe_key", "case", "created_at", "attempts", "sent_at", "failed_at"]
+    """The email log: who, what, how sending went; failed emails can be queued again.
+
+    The dedupe key is long and technical, so it is searchable and on the detail page but
+    not a column pushing the useful ones off-screen.
+    """
+
+    list_display = [
+        "recipients",
+        "what",
+        "case",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    ]
+    list_display_links = ["recipients", "what"]
     list_filter = [
         ("sent_at", admin.EmptyFieldListFilter),
         ("failed_at", admin.EmptyFieldListFilter),
+        "template",
     ]
-    search_fields = ["dedupe_key", "case__reference"]
+    list_select_related = ["case"]
+    search_fields = ["dedupe_key", "case__reference", "subject"]
     actions = ["requeue"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -251,6 +265,22 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("to"))
+    def recipients(self, obj: OutboxEmail) -> str:
+        return ", ".join(obj.to)
+
+    @admin.display(description=_("subject"))
+    def what(self, obj: OutboxEmail) -> str:
+        return obj.subject or (f"[{obj.template}]" if obj.template else "")
+
+    @admin.display(description=_("status"))
+    def status(self, obj: OutboxEmail) -> str:
+        if obj.sent_at:
+            return str(_("Sent"))
+        if obj.failed_at:
+            return str(_("Failed (gave up)"))
+        return str(_("Pending"))
 
     @admin.action(description=_("Try sending again"), permissions=["change"])
     def requeue(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:

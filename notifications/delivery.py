@@ -1,0 +1,194 @@
+"""The one delivery loop for everything the outbox holds: emails and webhook deliveries.
+
+Emails (``OutboxEmail``) and webhook deliveries (``WebhookDelivery``) stay two tables:
+their payloads and uniqueness differ (a dedupe key and a rendered template against an
+(endpoint, event) pair with a signed body), and the sweep bulk-inserts emails by column,
+so a merged table would carry half-empty columns for each channel. What they share is how
+a row travels, and that lives here once, described per table by a ``Channel``:
+
+1. **Claim**: in a short transaction, the oldest due row is locked with SKIP LOCKED, its
+   attempt count goes up and ``next_attempt_at`` moves past a lease; then it commits.
+   A second drain skips it (locked, then no longer due), and no row lock is held while
+   it is sent.
+2. **Send** outside any transaction: SMTP or HTTP may take seconds, and a slow receiver
+   must not hold locks or keep a transaction open.
+3. **Record** with a conditional update (same attempt count, still pending): a late
+   answer from a claim that expired and was taken over cannot overwrite the newer try.
+   Success marks the row done; failure schedules the next attempt with exponential
+   backoff, and after the last attempt the row is marked given up and waits for staff
+   (the admin's requeue action).
+
+A worker that dies between claim and record leaves a claim that expires after the lease,
+and the row is tried again: delivery is at least once, so emails carry a Message-ID fixed
+per dedupe key and webhooks an ``X-Kamen-Delivery`` id, for receivers to drop repeats.
+
+A drain is bounded (``OUTBOX_BATCH_SIZE`` rows) and tells whether it stopped at the limit
+with due rows left; the Celery task then re-enqueues itself, so a backlog of retries,
+ordered first by ``next_attempt_at``, never holds new mail back for longer than one batch.
+Delivery only ever runs in a Celery task (in-process when Celery is eager, in tests),
+never in a request.
+"""
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one send went: ``ok``, and what to keep about it on the row."""
+
+    ok: bool
+    error: str = ""
+    fields: Mapping[str, Any] | None = None  # channel-specific, e.g. the HTTP status
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One table of the outbox, as the delivery loop sees it.
+
+    ``pending`` selects rows neither done nor given up; ``done`` and ``given_up`` are
+    the field values that leave that set. ``send`` runs outside any transaction and
+    either returns an ``Attempt`` or raises (which counts as a failed attempt).
+    """
+
+    name: str
+    model: type[models.Model]
+    pending: models.Q
+    send: Callable[[Any, datetime], Attempt]
+    done: Callable[[datetime], dict[str, Any]]
+    given_up: Callable[[datetime], dict[str, Any]]
+    max_attempts: Callable[[], int]
+    backoff: Callable[[int], timedelta]
+    lease: Callable[[], timedelta]
+    error_length: int = 2000
+    select_related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What one bounded drain did. ``more``: it stopped at its limit with rows still due."""
+
+    attempted: int = 0
+    delivered: int = 0
+    more: bool = False
+
+
+def backoff_doubling(attempts: int, *, base_seconds: float, max_seconds: float) -> timedelta:
+    """base, 2×base, 4×base, ... after the 1st, 2nd, 3rd failed attempt; capped."""
+    seconds = base_seconds * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, max_seconds))
+
+
+def batch_size() -> int:
+    return int(settings.OUTBOX_BATCH_SIZE)
+
+
+def _due(channel: Channel, now: datetime, pks: list[int] | None) -> models.QuerySet[Any]:
+    rows = channel.model._default_manager.filter(channel.pending, next_attempt_at__lte=now)
+    if pks is not None:
+        rows = rows.filter(pk__in=pks)
+    return rows
+
+
+def _claim(channel: Channel, now: datetime, pks: list[int] | None) -> tuple[Any, int] | None:
+    """Take the oldest due row for one attempt; committed before anything is sent."""
+    with transaction.atomic():
+        row = (
+            _due(channel, now, pks)
+            .select_related(*channel.select_related)
+            .order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if row is None:
+            return None
+        attempt = row.attempts + 1
+        channel.model._default_manager.filter(pk=row.pk).update(
+            attempts=attempt, next_attempt_at=now + channel.lease()
+        )
+    row.attempts = attempt
+    return row, attempt
+
+
+def _attempt(channel: Channel, row: Any, now: datetime) -> Attempt:
+    try:
+        return channel.send(row, now)
+    except Exception as exc:  # SMTP, HTTP, template and network errors alike: retry later
+        return Attempt(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+
+def _record(channel: Channel, row: Any, attempt: int, result: Attempt, now: datetime) -> None:
+    outcome: dict[str, Any] = {"last_error": result.error[: channel.error_length]}
+    outcome.update(result.fields or {})
+    if result.ok:
+        outcome.update(channel.done(now))
+    elif attempt >= channel.max_attempts():
+        outcome.update(channel.given_up(now))
+        logger.error("%s: gave up on %s: %s", channel.name, row, result.error)
+    else:
+        outcome["next_attempt_at"] = now + channel.backoff(attempt)
+    channel.model._default_manager.filter(channel.pending, pk=row.pk, attempts=attempt).update(
+        **outcome
+    )
+
+
+def drain(
+    channel: Channel,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    pks: list[int] | None = None,
+) -> Drained:
+    """Attempt up to ``limit`` due rows of ``channel``, oldest due first, one at a time.
+
+    Must be called outside a transaction in production (a Celery task), so that each
+    claim commits before its send; inside one (tests without transactional databases)
+    it still behaves, with savepoints for claims. A row failed in this drain is due
+    only after its backoff, so a drain with a fixed ``now`` ends.
+    """
+    now = now or timezone.now()
+    limit = batch_size() if limit is None else limit
+    attempted = delivered = 0
+    while attempted < limit:
+        claimed = _claim(channel, now, pks)
+        if claimed is None:
+            return Drained(attempted=attempted, delivered=delivered, more=False)
+        row, attempt = claimed
+        result = _attempt(channel, row, now)
+        _record(channel, row, attempt, result, now)
+        attempted += 1
+        delivered += int(result.ok)
+    return Drained(attempted=attempted, delivered=delivered, more=_due(channel, now, pks).exists())
+
+
+def kick(task_name: str, run_in_process: Callable[[], Drained]) -> None:
+    """Ask a worker to run ``task_name`` once the current transaction commits.
+
+    With Celery eager (tests) the drain runs in-process instead, batch after batch, as a
+    worker re-enqueueing itself would. If the broker is down the kick is dropped with a
+    warning: the rows are safe in the database and the beat drains them.
+    """
+
+    def send() -> None:
+        if current_app.conf.task_always_eager:
+            while run_in_process().more:
+                pass
+            return
+        try:
+            # One attempt, no reconnection loop: a request must not hang on a dead broker.
+            with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+                current_app.send_task(task_name, retry=False, connection=conn)
+        except Exception:  # the broker's errors vary by transport
+            logger.warning("could not reach the broker; %s runs at the next beat", task_name)
+
+    transaction.on_commit(send)
