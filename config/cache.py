@@ -59,7 +59,9 @@ class DegradingRedisCache(RedisCache):
 
     def add(self, key: Any, value: Any, timeout: Any = ..., version: Any = None) -> bool:
         kwargs = {} if timeout is ... else {"timeout": timeout}
-        return self._guarded("add", False, key, value, version=version, **kwargs)
+        # "Added" while down: a lock built on add() (allauth's rate-limit lock) must not
+        # wait and then refuse every sign-in; the database lockout still applies.
+        return self._guarded("add", True, key, value, version=version, **kwargs)
 
     def touch(self, key: Any, timeout: Any = ..., version: Any = None) -> bool:
         kwargs = {} if timeout is ... else {"timeout": timeout}

@@ -66,21 +66,37 @@ def _send_after_commit(pk: int) -> None:
 def outbox_kick() -> None:
     """Ask a worker to drain the outbox once the current transaction commits.
 
-    If the broker is down the kick is dropped with a warning: the rows are safe in the
-    database and the next sweep (beat or ``manage.py escalate_overdue``) drains them.
+    A failed publish is retried a few times with a short doubling pause
+    (``ESCALATION_OUTBOX_KICK_ATTEMPTS``; a blip in the broker is the common case); if the
+    broker stays down the kick is dropped with a warning: the rows are safe in the
+    database and the next sweep (beat or ``manage.py escalate_overdue``) drains every row
+    that is due, however old.
     """
 
     def kick() -> None:
+        import time
+
         from celery import current_app
 
         from .tasks import outbox_drain
 
-        try:
-            # One attempt, no reconnection loop: a request must not hang on a dead broker.
-            with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
-                outbox_drain.apply_async(retry=False, connection=conn)
-        except Exception:  # the broker's errors vary by transport
-            logger.warning("could not reach the broker; the outbox drains at the next sweep")
+        attempts = max(settings.ESCALATION_OUTBOX_KICK_ATTEMPTS, 1)
+        pause = settings.ESCALATION_OUTBOX_KICK_PAUSE_SECONDS
+        for attempt in range(1, attempts + 1):
+            try:
+                # No reconnection loop of kombu's own: the retries here are bounded.
+                with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+                    outbox_drain.apply_async(retry=False, connection=conn)
+                return
+            except Exception:  # the broker's errors vary by transport
+                if attempt == attempts:
+                    logger.warning(
+                        "could not reach the broker after %s attempts; the outbox drains at "
+                        "the next sweep",
+                        attempts,
+                    )
+                    return
+                time.sleep(pause * 2 ** (attempt - 1))
 
     transaction.on_commit(kick)
 

@@ -6,6 +6,8 @@ HTTPS-only settings (HSTS, SSL redirect, secure cookies) on top.
 
 from datetime import timedelta
 
+from csp.constants import NONCE, NONE, SELF
+
 from config.env import env
 
 # --- the client's address ----------------------------------------------------------------
@@ -50,23 +52,20 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "login", "ema
 # --- Content-Security-Policy (django-csp 4) ------------------------------------------------
 # Everything is served from our own origin (Swagger UI from drf-spectacular-sidecar); inline
 # <script>/<style> only with the per-request nonce (CSP Level 3, W3C). OWASP ASVS 5.0 V3.4.3.
-_NONCE = "'nonce-{nonce}'"
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": [],
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", "nonce"],
-        "style-src": ["'self'", "nonce"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
     },
 }
-del _NONCE
 
 # --- other headers -------------------------------------------------------------------------
 # Browser features the portal never uses (W3C Permissions Policy): none may be used here.
