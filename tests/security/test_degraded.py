@@ -85,6 +85,8 @@ def test_healthz_reports_the_cache_down_but_keeps_serving(client) -> None:  # ty
 
 
 def test_healthz_reports_the_broker_down(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_REDIS)
     monkeypatch.setattr(current_app.conf, "broker_url", DEAD_REDIS)
     response = client.get("/healthz")
     assert response.status_code == 200
