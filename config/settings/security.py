@@ -83,7 +83,6 @@ PERMISSIONS_POLICY = {
         "midi",
         "payment",
         "usb",
-        "interest-cohort",
     )
 }
 # Responses under these paths carry case data or evidence: Cache-Control: no-store.
