@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: the pinned, hashed
+# lock (bin/lock compiles it from pyproject.toml).
+COPY requirements/base.txt requirements/base.txt
+RUN pip install -r requirements/base.txt
 
 COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0 \

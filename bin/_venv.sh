@@ -1,5 +1,8 @@
-# Sourced by bin/run and bin/test: make .venv and install the project's dependencies into it,
-# again only when pyproject.toml changed since the last install.
+# Sourced by bin/run and bin/test: make .venv and install the pinned dependencies into it,
+# again only when the lock file changed since the last install.
+# ensure_venv        -> requirements/base.txt (what runs the portal)
+# ensure_venv dev    -> requirements/dev.txt  (that plus the test and lint tools)
+# The locks are compiled from pyproject.toml by bin/lock; pip checks every hash in them.
 ensure_venv() {
     local extra="${1:-}"
     local python="${PYTHON:-python3}"
@@ -8,15 +11,13 @@ ensure_venv() {
         exit 1
     fi
     [ -x .venv/bin/python ] || "$python" -m venv .venv
-    local spec="."
-    [ -n "$extra" ] && spec=".[$extra]"
+    local lock="requirements/${extra:-base}.txt"
     local stamp=".venv/.installed-${extra:-base}"
     local want
-    want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+    want="lock:$(sha256sum "$lock" | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "Installing dependencies into .venv ..."
-        .venv/bin/python -m pip install -q --upgrade pip
-        .venv/bin/python -m pip install -q "$spec"
+        echo "Installing $lock into .venv ..."
+        .venv/bin/python -m pip install -q -r "$lock"
         echo "$want" > "$stamp"
     fi
     export PATH="$PWD/.venv/bin:$PATH"

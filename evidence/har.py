@@ -2,7 +2,8 @@
 
 A HAR can be hundreds of megabytes (response bodies are inlined), so it is read as a
 stream of JSON events with ijson: memory holds one entry's few fields at a time, never
-the document, and response bodies are skipped.
+the document, and response bodies are skipped. Nesting depth and token count are bounded
+before and while parsing (``evidence.jsonlimits``).
 """
 
 from collections import Counter
@@ -14,6 +15,8 @@ import ijson
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .jsonlimits import json_events
 
 # Paths that carry an order, a payment or a submit: a 4xx there is part of the story.
 ORDER_PATH_HINTS = ("order", "pay", "submit", "checkout", "buy", "purchase", "cart", "trade")
@@ -147,7 +150,7 @@ def har_summarise(stream: IO[bytes], *, max_failures: int | None = None) -> dict
     entry: dict[str, Any] | None = None
     seen_log = False
     try:
-        for prefix, event, value in ijson.parse(stream, use_float=True):
+        for prefix, event, value in json_events(stream, use_float=True):
             if prefix == "log" and event == "start_map":
                 seen_log = True
             elif prefix == _ENTRY and event == "start_map":

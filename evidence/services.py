@@ -18,6 +18,7 @@ from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
 from .models import EvidenceBundle, EvidenceItem, EvidenceKind
+from .pdfcheck import pdf_check
 from .storage import evidence_storage
 from .validation import (
     DerivedImages,
@@ -134,7 +135,13 @@ def evidence_add(
             fields={"file": [_("This complaint is closed; evidence can no longer be added.")]},
         )
     description = (description or "").strip()[:500]
-    name = os.path.basename(getattr(file, "name", "") or "evidence")[:255] or "evidence"
+    raw_name = getattr(file, "name", "") or "evidence"
+    if any(not c.isprintable() for c in raw_name):
+        # A NUL or control character can cut a name short in storage or in a viewer
+        # ("photo.jpg\x00.html"): CWE-158.
+        message = _("The file name contains control characters; rename the file.")
+        raise InvalidInput(message, fields={"file": [message]})
+    name = os.path.basename(raw_name)[:255] or "evidence"
     claimed_type = getattr(file, "content_type", "") or ""
     used = bundle.items.aggregate(total=Sum("size"))["total"] or 0
     room = settings.EVIDENCE_MAX_CASE_BYTES - used
@@ -145,6 +152,8 @@ def evidence_add(
         type_detect(received, claimed_name=name, claimed_type=claimed_type)
         if received.content_type == "application/json":
             json_check(received)
+        elif received.content_type == "application/pdf":
+            pdf_check(received.path)
         derived = image_derive(received) if received.content_type.startswith("image/") else None
         analysis = _analyse(received, kind)
         if derived is not None:

@@ -25,6 +25,8 @@ from PIL import ExifTags, Image, ImageOps
 
 from complaints.errors import InvalidInput
 
+from .jsonlimits import json_events
+
 pillow_heif.register_heif_opener()
 
 CHUNK_BYTES = 1024 * 1024
@@ -153,6 +155,8 @@ def _chunks(file: Any) -> Iterator[bytes]:
 
 
 def _human(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
     return f"{n / (1024 * 1024):.0f} MB"
 
 
@@ -162,7 +166,10 @@ def upload_receive(file: Any, *, max_bytes: int) -> Iterator[ReceivedUpload]:
 
     Memory stays constant whatever the size: only the first 8 KiB and the last 64 KiB are
     kept, for type detection and the appended-archive check. Reading stops as soon as the
-    limit is passed. The temporary file is removed when the block ends.
+    limit is passed. The temporary file is removed on any exit: where the system allows
+    (Linux), its name is unlinked as soon as it is created and the bytes are reached
+    through the open descriptor, so even a worker killed outright (SIGKILL, the kernel's
+    out-of-memory killer) leaves nothing in the temporary directory (CWE-459).
     """
     digest = hashlib.sha256()
     size = 0
@@ -170,28 +177,33 @@ def upload_receive(file: Any, *, max_bytes: int) -> Iterator[ReceivedUpload]:
     tail = b""
     markup = False
     overlap = b""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - removed in the finally below
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
         prefix="evidence-", dir=settings.FILE_UPLOAD_TEMP_DIR, delete=False
     )
-    path = Path(handle.name)
+    named = Path(handle.name)
+    path = named
+    descriptor = Path(f"/proc/self/fd/{handle.fileno()}")
     try:
-        with handle:
-            for chunk in _chunks(file):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise _refuse(
-                        _("The file is larger than the %(limit)s allowed.")
-                        % {"limit": _human(max_bytes)}
-                    )
-                digest.update(chunk)
-                handle.write(chunk)
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
-                tail = (tail + chunk)[-TAIL_BYTES:]
-                window = (overlap + chunk).lower()
-                if not markup and any(m in window for m in MARKUP_MARKERS):
-                    markup = True
-                overlap = chunk[-16:]
+        if descriptor.exists():
+            named.unlink()
+            path = descriptor
+        for chunk in _chunks(file):
+            size += len(chunk)
+            if size > max_bytes:
+                raise _refuse(
+                    _("The file is larger than the %(limit)s allowed.")
+                    % {"limit": _human(max_bytes)}
+                )
+            digest.update(chunk)
+            handle.write(chunk)
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            tail = (tail + chunk)[-TAIL_BYTES:]
+            window = (overlap + chunk).lower()
+            if not markup and any(m in window for m in MARKUP_MARKERS):
+                markup = True
+            overlap = chunk[-16:]
+        handle.flush()
         yield ReceivedUpload(
             path=path,
             size=size,
@@ -201,7 +213,8 @@ def upload_receive(file: Any, *, max_bytes: int) -> Iterator[ReceivedUpload]:
             markup_found=markup,
         )
     finally:
-        path.unlink(missing_ok=True)
+        handle.close()
+        named.unlink(missing_ok=True)
 
 
 def _decode_text(head: bytes) -> str | None:
@@ -312,10 +325,11 @@ def _ends_with_zip(tail: bytes) -> bool:
 
 
 def json_check(received: ReceivedUpload) -> None:
-    """A JSON chat export must be JSON: parsed as a stream, so size does not matter."""
+    """A JSON chat export must be JSON: parsed as a stream bounded in depth and
+    token count (``evidence.jsonlimits``), so neither size nor nesting matters."""
     try:
         with received.open() as handle:
-            for _event in ijson.parse(handle):
+            for _event in json_events(handle):
                 pass
     except ijson.JSONError as exc:
         raise _refuse(_("The file is not valid JSON.")) from exc

@@ -30,6 +30,7 @@ never in a request.
 """
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -175,8 +176,10 @@ def kick(task_name: str, run_in_process: Callable[[], Drained]) -> None:
     """Ask a worker to run ``task_name`` once the current transaction commits.
 
     With Celery eager (tests) the drain runs in-process instead, batch after batch, as a
-    worker re-enqueueing itself would. If the broker is down the kick is dropped with a
-    warning: the rows are safe in the database and the beat drains them.
+    worker re-enqueueing itself would. A failed publish is retried a few times with a
+    short doubling pause (``ESCALATION_OUTBOX_KICK_ATTEMPTS``: a blip in the broker is the
+    common case); if the broker stays down the kick is dropped with a warning: the rows
+    are safe in the database and the beat drains every row that is due, however old.
     """
 
     def send() -> None:
@@ -184,11 +187,22 @@ def kick(task_name: str, run_in_process: Callable[[], Drained]) -> None:
             while run_in_process().more:
                 pass
             return
-        try:
-            # One attempt, no reconnection loop: a request must not hang on a dead broker.
-            with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
-                current_app.send_task(task_name, retry=False, connection=conn)
-        except Exception:  # the broker's errors vary by transport
-            logger.warning("could not reach the broker; %s runs at the next beat", task_name)
+        attempts = max(settings.ESCALATION_OUTBOX_KICK_ATTEMPTS, 1)
+        pause = settings.ESCALATION_OUTBOX_KICK_PAUSE_SECONDS
+        for attempt in range(1, attempts + 1):
+            try:
+                # No reconnection loop of kombu's own: the retries here are bounded.
+                with current_app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+                    current_app.send_task(task_name, retry=False, connection=conn)
+                return
+            except Exception:  # the broker's errors vary by transport
+                if attempt == attempts:
+                    logger.warning(
+                        "could not reach the broker after %s attempts; %s runs at the next beat",
+                        attempts,
+                        task_name,
+                    )
+                    return
+                time.sleep(pause * 2 ** (attempt - 1))
 
     transaction.on_commit(send)

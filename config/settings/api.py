@@ -28,9 +28,10 @@ REST_FRAMEWORK = {
         "token": env("API_THROTTLE_TOKEN", default="10/min"),
         "filing": env("API_THROTTLE_FILING", default="30/day"),
     },
-    # Behind N reverse proxies, the client's IP for anonymous throttling is taken from
-    # X-Forwarded-For (set API_NUM_PROXIES=1 behind one nginx); unset: REMOTE_ADDR.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    # Clients are told apart by the address NUM_PROXIES hops from the right of
+    # X-Forwarded-For; set in base.py from config/settings/security.py (0: REMOTE_ADDR).
+    "NUM_PROXIES": 0,
+    # A throttle whose cache is down lets the request through (config/cache.py).
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [

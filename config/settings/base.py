@@ -8,9 +8,28 @@ refuses to start without the secrets it needs.
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env
+
+# Only local.py falls back on this, and only with DEBUG on.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-do-not-use-in-production"  # noqa: S105
+
+
+def require_secret_key(debug: bool, secret_key: str) -> None:
+    """Stop start-up when DEBUG is off and the key is missing or the development one.
+
+    Called by each settings module after it has set DEBUG and SECRET_KEY, and again from
+    ``ComplaintsConfig.ready`` for any other settings module (OWASP ASVS 5.0 V13.3.1:
+    no default secrets in deployed code).
+    """
+    if not debug and (not secret_key or secret_key.startswith("django-insecure")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "string (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
 
 VAR_DIR = BASE_DIR / "var"
 
@@ -37,6 +56,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    "axes",
+    "csp",
     # The project's apps, from the core up (see README, "The house").
     "complaints",
     "evidence",
@@ -50,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -59,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in that django-axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,8 +127,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Degrades to misses when Redis is down (config/cache.py); short timeouts so a dead
+    # server does not hold requests.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -190,5 +221,7 @@ from config.settings.api import *  # noqa: E402
 from config.settings.escalation import *  # noqa: E402
 from config.settings.evidence import *  # noqa: E402
 from config.settings.portal import *  # noqa: E402
+from config.settings.security import *  # noqa: E402
 
 STORAGES["evidence"] = EVIDENCE_STORAGE or STORAGES["evidence"]  # S3 when configured
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # one setting for every client-address counter

@@ -27,3 +27,9 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # Try a single email (a receipt, a confirmation) right after its transaction commits; the
 # task retries it if that fails. The sweep's bulk notifications always go to the task.
+# Publishing the "drain the outbox" kick: attempts and the first pause (doubling) before the
+# kick is left to the beat sweep. Short: it runs in the request that queued the email.
+ESCALATION_OUTBOX_KICK_ATTEMPTS = env.int("ESCALATION_OUTBOX_KICK_ATTEMPTS", default=3)
+ESCALATION_OUTBOX_KICK_PAUSE_SECONDS = env.float(
+    "ESCALATION_OUTBOX_KICK_PAUSE_SECONDS", default=0.2
+)

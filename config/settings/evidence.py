@@ -12,6 +12,16 @@ EVIDENCE_MAX_CASE_BYTES = env.int("EVIDENCE_MAX_CASE_BYTES", default=500 * 1024 
 # top out around 50 megapixels; a 30 kB PNG claiming 100000 x 100000 is an attack.
 EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=64_000_000)
 EVIDENCE_THUMBNAIL_PIXELS = env.int("EVIDENCE_THUMBNAIL_PIXELS", default=320)
+# JSON uploads (chat exports, HAR logs) are pre-scanned before parsing: deeper nesting, more
+# tokens or longer keys than these are refused, which bounds the parser's memory (a HAR is
+# about 8 levels deep; 64 is generous). OWASP ASVS 5.0 V5.2, CWE-400.
+EVIDENCE_JSON_MAX_DEPTH = env.int("EVIDENCE_JSON_MAX_DEPTH", default=64)
+EVIDENCE_JSON_MAX_TOKENS = env.int("EVIDENCE_JSON_MAX_TOKENS", default=10_000_000)
+EVIDENCE_JSON_MAX_KEY_BYTES = env.int("EVIDENCE_JSON_MAX_KEY_BYTES", default=1024)
+# Longest number or literal (true, false, null) outside strings.
+EVIDENCE_JSON_MAX_SCALAR_BYTES = env.int("EVIDENCE_JSON_MAX_SCALAR_BYTES", default=256)
+# PDFs: objects walked when looking for active content (JavaScript, launch actions, ...).
+EVIDENCE_PDF_MAX_OBJECTS = env.int("EVIDENCE_PDF_MAX_OBJECTS", default=200_000)
 # How many failed requests a HAR summary keeps (the count of all failures is kept anyway).
 EVIDENCE_HAR_MAX_FAILURES = env.int("EVIDENCE_HAR_MAX_FAILURES", default=200)
 

@@ -11,7 +11,10 @@ from config.env import env
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:case_list"
+# django-axes first: it refuses a locked-out client before any password is checked, for
+# the portal, the admin and the API token endpoint alike (config/settings/security.py).
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -2,20 +2,24 @@
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 
 from complaints.errors import DomainError
+from config.health import health_report
 from evidence.models import EvidenceItem
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and the run script: answers once the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers and the run script: each dependency's state (config/health.py).
+
+    200 while the database answers (``degraded`` if the cache or broker does not), 503
+    when it does not."""
+    status, body = health_report()
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def signed_in_user(request: HttpRequest) -> User:

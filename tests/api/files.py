@@ -5,6 +5,8 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from tests.evidence import samples
+
 
 def png_bytes(colour: str | tuple[int, int, int] = "red") -> bytes:
     buffer = io.BytesIO()
@@ -13,12 +15,7 @@ def png_bytes(colour: str | tuple[int, int, int] = "red") -> bytes:
 
 
 PNG = png_bytes()
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+PDF = samples.pdf()
 
 
 def png_upload(name: str = "支付凭证.png", content: bytes = PNG) -> SimpleUploadedFile:

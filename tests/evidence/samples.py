@@ -41,13 +41,65 @@ def heic() -> bytes | None:
         return None
 
 
-def pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+def pdf(*, catalog: bytes = b"", objects: tuple[bytes, ...] = ()) -> bytes:
+    """A one-page PDF with a real cross-reference table (what every writer produces).
+
+    ``catalog`` adds entries to the document catalog; ``objects`` are further objects,
+    numbered from 4 on, for the catalog's entries to reference.
+    """
+    bodies = [
+        b"<</Type/Catalog/Pages 2 0 R" + catalog + b">>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>",
+        *objects,
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+    return bytes(out)
+
+
+def pdf_with_javascript() -> bytes:
+    """Runs a script as soon as it is opened: /OpenAction pointing at a /JavaScript action."""
+    return pdf(
+        catalog=b"/OpenAction 4 0 R",
+        objects=(b"<</Type/Action/S/JavaScript/JS(app.alert\\(1\\))>>",),
     )
+
+
+def pdf_with_named_javascript() -> bytes:
+    """Document-level scripts in the catalog's name tree, run by viewers on opening."""
+    return pdf(catalog=b"/Names<</JavaScript 4 0 R>>", objects=(b"<</Names[(a) 5 0 R]>>",))
+
+
+def pdf_with_launch() -> bytes:
+    """A form field whose action starts a program."""
+    return pdf(
+        catalog=b"/AcroForm<</Fields[4 0 R]>>",
+        objects=(b"<</FT/Btn/T(ok)/A<</S/Launch/F(cmd.exe)>>>>",),
+    )
+
+
+def pdf_with_additional_actions() -> bytes:
+    return pdf(catalog=b"/AA<</WC 4 0 R>>", objects=(b"<</S/URI/URI(http://x.example)>>",))
+
+
+def pdf_with_embedded_file() -> bytes:
+    return pdf(
+        catalog=b"/Names<</EmbeddedFiles<</Names[(x.exe) 4 0 R]>>>>",
+        objects=(b"<</Type/Filespec/F(x.exe)/EF<</F 5 0 R>>>>",),
+    )
+
+
+def pdf_with_goto_open_action() -> bytes:
+    """Opens at page one: a destination, not an action, and harmless."""
+    return pdf(catalog=b"/OpenAction[3 0 R/Fit]")
 
 
 def _box(kind: bytes, body: bytes) -> bytes:
@@ -218,3 +270,31 @@ def polyglot_jpeg_zip() -> bytes:
 
 def polyglot_jpeg_html() -> bytes:
     return jpeg_with_gps(comment=html_page())
+
+
+def svg_with_script() -> bytes:
+    return (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b"<script>fetch('/api/v1/cases/').then(r=>r.text()).then(alert)</script></svg>"
+    )
+
+
+def html_after_png() -> bytes:
+    """A real PNG with a web page appended: viewers show the image, a sniffing browser the page."""
+    return image_bytes("PNG") + html_page()
+
+
+def deep_json(size: int = 200_000) -> bytes:
+    """Nested arrays, ``[[[[…]]]]``: tiny on disk, quadratic in an unbounded streaming parser."""
+    return b"[" * (size // 2) + b"]" * (size // 2)
+
+
+def long_number_json(digits: int = 5000) -> bytes:
+    """An integer past Python's 4300-digit conversion limit."""
+    return b'{"order": ' + b"9" * digits + b"}"
+
+
+def huge_har(entries: int = 5000) -> bytes:
+    """A well-formed HAR with many small entries (more values than a test limit allows)."""
+    entry = har_entry(url="https://shop.kamen.example.cn/api/order/list", status=200)
+    return har([entry] * entries)
