@@ -23,8 +23,16 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from django.utils import timezone
+
+from .choices import EventKind
+from .timeline import event_append
+
+REVEAL_PERMISSION = "complaints.reveal_secrets"
 
 MASK = "****"
 
@@ -262,3 +270,29 @@ def case_keep(case: Any) -> list[str]:
         )
         if v
     ]
+
+
+def may_reveal(user: Any) -> bool:
+    """Whether ``user`` may see a case's secrets unmasked (after a recorded reveal)."""
+    return bool(getattr(user, "is_active", False) and user.has_perm(REVEAL_PERMISSION))
+
+
+def secrets_reveal(
+    *, case: Any, actor: Any, fields: Iterable[str], now: datetime | None = None
+) -> Any:
+    """Record that ``actor`` saw the case's secrets unmasked, before they are shown.
+
+    Staff see masked values by default; who saw a card key or an ID number, and when, is
+    part of the case's record (个人信息保护法 art. 51, 55: access control and a record of
+    processing sensitive personal information). Raises PermissionError without the
+    permission.
+    """
+    if not may_reveal(actor):
+        raise PermissionError(REVEAL_PERMISSION)
+    return event_append(
+        case=case,
+        kind=EventKind.SECRETS_REVEALED,
+        actor=actor,
+        payload={"fields": sorted(fields), "by": actor.get_username()},
+        now=now or timezone.now(),
+    )
