@@ -95,7 +95,8 @@ _ID_NUMBER = re.compile(
     rf"(?<![{_AN}])\d{{6}}(?:19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{{3}}[0-9Xx]"
     rf"(?![{_AN}])"
 )
-_BANK_CARD = re.compile(rf"(?<![{_AN}])\d{{4}}(?:[ -]?\d){{12,15}}(?![{_AN}])")
+# Not inside a longer run of dashed or spaced digit groups (a card key's shape).
+_BANK_CARD = re.compile(rf"(?<![{_AN}])(?<!\d[- ])\d{{4}}(?:[ -]?\d){{12,15}}(?![{_AN}])(?![- ]\d)")
 _PHONE = re.compile(r"(?<![\d+])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Unlabelled, by shape: three or more groups of 4-5 letters/digits joined by dashes or
