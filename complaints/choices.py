@@ -103,3 +103,4 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CLOSED = "closed", _("Closed")
+    SECRETS_REVEALED = "secrets_revealed", _("Secrets shown unmasked to staff")

@@ -237,6 +237,9 @@ class ComplaintCase(models.Model):
         permissions = [
             ("triage_case", _("Can triage cases (assign, record responses, request evidence)")),
             ("escalate_case", _("Can escalate cases by hand")),
+            # 个人信息保护法 art. 28/51: sensitive personal information only to those who
+            # need it; each reveal is a timeline event.
+            ("reveal_secrets", _("Can see card keys and personal numbers unmasked")),
         ]
 
     def __str__(self) -> str:

@@ -9,10 +9,22 @@ from django.utils import timezone, translation
 
 from complaints.choices import ProblemType
 from complaints.models import ComplaintCase
+from complaints.redaction import Recipient, case_keep
 from evidence.models import EvidenceItem
 
 # DOMAIN.md: the small-claims court is suggested above 500 yuan.
 SMALL_CLAIMS_SUGGESTED_ABOVE = Decimal("500")
+
+# Who reads each tier's document, so what of the complainant's own words it may carry. The
+# 黑猫 part of the watchdog text is published and redacted for PUBLIC in the template; the
+# legal tier's mediation part goes to a regulator or the consumer association, its court
+# part to the court, which gets originals (民事诉讼法 art. 66).
+TIER_RECIPIENTS = {
+    "platform": Recipient.PLATFORM,
+    "watchdog": Recipient.REGULATOR,
+    "payment": Recipient.REGULATOR,
+    "legal": Recipient.COURT,
+}
 
 
 def _evidence_items(case: ComplaintCase) -> list[Any]:
@@ -57,6 +69,8 @@ def document_render(
             "small_claims_suggested": Decimal(str(case.order.amount))
             > SMALL_CLAIMS_SUGGESTED_ABOVE,
             "today": timezone.localdate(),
+            "recipient": TIER_RECIPIENTS.get(tier, Recipient.PUBLIC),
+            "keep": case_keep(case),
         }
         body = render_to_string(f"escalation/documents/{tier}.{language}.txt", context)
         title = case.subject_line

@@ -94,7 +94,8 @@ class EvidenceItem(models.Model):
         max_length=255,
         blank=True,
         help_text=_(
-            "Images only: a copy with EXIF and GPS removed, for display and public filings."
+            "For everyone but the court: images without EXIF and GPS, network logs (HAR) "
+            "without cookies, tokens and card keys."
         ),
     )
     thumbnail = models.FileField(

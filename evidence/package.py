@@ -17,14 +17,17 @@ from django.utils import timezone, translation
 from zipstream import ZIP_STORED, ZipStream
 
 from complaints.models import ComplaintCase
+from complaints.redaction import Recipient, case_keep, redact, redact_data
 
 from .models import EvidenceItem
 from .pdf import summary_pdf
-from .receipt import receipt_build, receipt_json, receipt_text
+from .receipt import beijing, receipt_build, receipt_json, receipt_text
 from .selectors import case_items
 from .storage import evidence_storage
 
 CHUNK_BYTES = 1024 * 1024
+# Payload values that are no free text: hashes and references stay as they are.
+_NOT_TEXT = frozenset({"sha256", "hash", "prev_hash", "reference"})
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -43,31 +46,61 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def package_manifest(case: ComplaintCase, *, now: datetime) -> dict[str, Any]:
-    """What the package holds: each original's name in the ZIP, kind, size and SHA-256."""
+def _redacted_copy(item: EvidenceItem, recipient: Recipient) -> bool:
+    """Whether ``recipient`` gets the item's redacted copy instead of the original.
+
+    Everyone but the court: a HAR's copy has no cookies, tokens or card keys, an image's
+    no EXIF/GPS (个人信息保护法 art. 28: location is sensitive personal information); the
+    court gets originals (民事诉讼法 art. 66).
+    """
+    return recipient is not Recipient.COURT and bool(item.redacted_file)
+
+
+def _entry(n: int, item: EvidenceItem, recipient: Recipient, keep: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "file": _arcname(n, item),
+        "original_name": redact(item.original_name, recipient=recipient, keep=keep),
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "size": item.size,
+        "sha256": item.sha256,
+        "occurred_at": item.occurred_at,
+        "uploaded_at": item.uploaded_at,
+        "sealed_at": item.sealed_at,
+        "description": redact(item.description, recipient=recipient, keep=keep),
+        "copy": "original",
+    }
+    if _redacted_copy(item, recipient):
+        copy = (item.analysis or {}).get("redacted_copy") or {}
+        entry.update(
+            file=entry["file"] + ".redacted",
+            copy="redacted",
+            copy_size=copy.get("size") or item.redacted_file.size,
+            copy_sha256=copy.get("sha256"),
+        )
+    return entry
+
+
+def package_manifest(
+    case: ComplaintCase, *, now: datetime, recipient: Recipient | str = Recipient.COURT
+) -> dict[str, Any]:
+    """What the package holds and for whom: each file's name in the ZIP, kind, size and the
+    original's SHA-256 (a redacted copy's own size and hash beside it)."""
+    recipient = Recipient(recipient)
+    keep = case_keep(case)
     return {
         "case": case.reference,
         "subject": case.subject_line,
-        "generated_at": now.isoformat(),
+        "recipient": recipient.value,
+        "generated_at": beijing(now),
         "files": [
-            {
-                "file": _arcname(n, item),
-                "original_name": item.original_name,
-                "kind": item.kind,
-                "content_type": item.content_type,
-                "size": item.size,
-                "sha256": item.sha256,
-                "occurred_at": item.occurred_at,
-                "uploaded_at": item.uploaded_at,
-                "sealed_at": item.sealed_at,
-                "description": item.description,
-            }
-            for n, item in enumerate(case_items(case), start=1)
+            _entry(n, item, recipient, keep) for n, item in enumerate(case_items(case), start=1)
         ],
     }
 
 
-def _timeline(case: ComplaintCase) -> list[dict[str, Any]]:
+def _timeline(case: ComplaintCase, recipient: Recipient) -> list[dict[str, Any]]:
+    keep = case_keep(case)
     return [
         {
             "seq": e.seq,
@@ -75,7 +108,7 @@ def _timeline(case: ComplaintCase) -> list[dict[str, Any]]:
             "label": str(e.get_kind_display()),
             "at": e.created_at,
             "actor": e.actor.get_username() if e.actor else None,
-            "payload": e.payload,
+            "payload": redact_data(e.payload, recipient=recipient, keep=keep, not_text=_NOT_TEXT),
             "prev_hash": e.prev_hash,
             "hash": e.hash,
         }
@@ -89,16 +122,21 @@ def package_build(
     language: str = "zh-hans",
     document: Any = None,
     now: datetime | None = None,
+    recipient: Recipient | str = Recipient.COURT,
 ) -> ZipStream:
-    """The package as a ZipStream: iterate it for the bytes, ``len()`` it for the size.
+    """The package for ``recipient`` as a ZipStream: iterate it for the bytes, ``len()`` it
+    for the size.
 
     ``document`` is the current tier's filing document (anything with ``filename`` and
-    ``body``), rendered by the caller: the evidence part knows no tier's documents.
+    ``body``), rendered by the caller: the evidence part knows no tier's documents. Every
+    text in it is redacted for ``recipient`` and every file with a redacted copy is that
+    copy, except for the court, which gets the originals; the manifest names the recipient.
     """
     now = now or timezone.now()
+    recipient = Recipient(recipient)
     with translation.override(language):
-        manifest = package_manifest(case, now=now)
-        timeline = _timeline(case)
+        manifest = package_manifest(case, now=now, recipient=recipient)
+        timeline = _timeline(case, recipient)
         receipt = receipt_build(case, now=now)
         index = render_to_string(
             "evidence/package_index.html",
@@ -116,7 +154,7 @@ def package_build(
             ("timeline.json", _json(timeline)),
             ("receipt.json", receipt_json(receipt).encode()),
             ("receipt.txt", receipt_text(receipt).encode()),
-            ("summary.pdf", summary_pdf(case, language=language)),
+            ("summary.pdf", summary_pdf(case, language=language, recipient=recipient)),
         ]
         if document is not None:
             texts.append((f"filing/{document.filename}", document.body.encode()))
@@ -124,12 +162,21 @@ def package_build(
     for arcname, data in texts:
         stream.add(data, arcname)
     for entry, item in zip(manifest["files"], case_items(case), strict=True):
-        stream.add(_chunks(item.stored_name), entry["file"], size=item.size)
+        if entry["copy"] == "redacted":
+            stream.add(
+                _chunks(item.redacted_file.name or ""), entry["file"], size=entry["copy_size"]
+            )
+        else:
+            stream.add(_chunks(item.stored_name), entry["file"], size=item.size)
     return stream
 
 
 def package_stream(
-    case: ComplaintCase, *, language: str = "zh-hans", document: Any = None
+    case: ComplaintCase,
+    *,
+    language: str = "zh-hans",
+    document: Any = None,
+    recipient: Recipient | str = Recipient.COURT,
 ) -> Iterator[bytes]:
     """The package's bytes, produced as they are sent."""
-    yield from package_build(case, language=language, document=document)
+    yield from package_build(case, language=language, document=document, recipient=recipient)

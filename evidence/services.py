@@ -1,6 +1,7 @@
 """Changes to evidence: bundles and items."""
 
 import os
+import tempfile
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from complaints.errors import ImmutableRecord, InvalidInput, NotFound
 from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
+from .har_redact import har_redact
 from .models import EvidenceBundle, EvidenceItem, EvidenceKind
 from .pdfcheck import pdf_check
 from .storage import evidence_storage
@@ -158,11 +160,13 @@ def evidence_add(
         analysis = _analyse(received, kind)
         if derived is not None:
             analysis["image"] = {"width": derived.width, "height": derived.height}
+        har_copy = _har_copy(received, analysis)
         return _item_store(
             bundle=bundle,
             actor=actor,
             received=received,
             derived=derived,
+            har_copy=har_copy,
             kind=kind,
             name=name,
             description=description,
@@ -170,6 +174,21 @@ def evidence_add(
             analysis=analysis,
             now=now,
         )
+
+
+def _har_copy(received: ReceivedUpload, analysis: dict[str, Any]) -> Any:
+    """The HAR's redacted copy in a temporary file (cookies, tokens, card keys out), or None.
+
+    Every recipient but the court gets this copy (see evidence.har_redact); its size and
+    hash go into the analysis so that the package's manifest can name them.
+    """
+    if received.content_type != "application/har+json":
+        return None
+    copy = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _item_store
+    with received.open() as handle:
+        analysis["redacted_copy"] = har_redact(handle, copy)
+    copy.seek(0)
+    return copy
 
 
 def _case_full() -> InvalidInput:
@@ -186,6 +205,7 @@ def _item_store(
     received: ReceivedUpload,
     derived: DerivedImages | None,
     kind: str,
+    har_copy: Any = None,
     name: str,
     description: str,
     occurred_at: datetime | None,
@@ -230,6 +250,11 @@ def _item_store(
                     f"{stem}.thumb.jpg", ContentFile(derived.thumbnail)
                 )
                 written.append(item.thumbnail.name)
+            if har_copy is not None:
+                item.redacted_file.name = storage.save(
+                    f"{item.file.name}.redacted.har", File(har_copy)
+                )
+                written.append(item.redacted_file.name)
             item.save()
             if locked.case is not None:
                 event_append(
@@ -243,6 +268,9 @@ def _item_store(
         for stored in written:
             storage.delete(stored)
         raise
+    finally:
+        if har_copy is not None:
+            har_copy.close()
     return item
 
 

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent
-from escalation.masking import mask_public
+from complaints.redaction import Recipient, redact_data
 
 from . import delivery
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -108,13 +108,7 @@ _NOT_TEXT = frozenset({"sha256", "hash", "prev_hash", "reference"})
 
 def _payload_masked(value: Any, *, keep: list[str], key: str = "") -> Any:
     """``value`` with card keys and personal numbers masked in every text in it."""
-    if isinstance(value, dict):
-        return {k: _payload_masked(v, keep=keep, key=k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_payload_masked(v, keep=keep, key=key) for v in value]
-    if isinstance(value, str) and key not in _NOT_TEXT:
-        return mask_public(value, keep=keep)
-    return value
+    return redact_data(value, recipient=Recipient.PLATFORM, keep=keep, not_text=_NOT_TEXT, key=key)
 
 
 def event_body(event: CaseEvent, *, for_platform: bool) -> str:

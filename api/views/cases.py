@@ -19,6 +19,7 @@ from complaints.access import Act, check_act
 from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
+from complaints.redaction import Recipient
 from complaints.tiers import Tier
 from evidence.models import EvidenceItem
 from evidence.receipt import receipt_build
@@ -283,14 +284,26 @@ class CaseDocumentListApi(APIView):
 
 
 class CasePackageApi(APIView):
-    """The evidence package: every item with a manifest of hashes, as one ZIP."""
+    """The evidence package: every item with a manifest of hashes, as one ZIP.
 
-    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    ``?for=`` names the recipient (court, regulator, platform, public; default the current
+    tier's reader): all but the court get redacted texts and copies.
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("for", str, enum=[r.value for r in Recipient], required=False)
+        ],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
     def get(self, request: Request, case_id: int) -> StreamingHttpResponse:
         case = selectors.case_get_for_api(request.user, pk=case_id)
         language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+        wanted = request.query_params.get("for", "")
+        recipient = wanted if wanted in {r.value for r in Recipient} else None
         response = StreamingHttpResponse(
-            iter(case_package(case, language=language)), content_type="application/zip"
+            iter(case_package(case, language=language, recipient=recipient)),
+            content_type="application/zip",
         )
         stamp = timezone.localtime().strftime("%Y%m%d")
         response["Content-Disposition"] = (

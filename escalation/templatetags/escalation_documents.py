@@ -1,11 +1,16 @@
 from django import template
 
-from escalation.masking import mask_public
+from complaints.redaction import Recipient, redact
 
 register = template.Library()
 
 
-@register.filter(name="mask_public")
-def mask_public_filter(value: object, keep: str = "") -> str:
-    """Mask personal numbers and card keys for a public text; ``keep`` stays visible."""
-    return mask_public(str(value or ""), keep=[keep] if keep else [])
+@register.simple_tag(takes_context=True)
+def redacted(context: template.Context, value: object, recipient: str = "") -> str:
+    """``value`` as the document's recipient (or the one named) may read it.
+
+    The case's order number and reference (``keep`` in the context) stay visible: they
+    name the dispute.
+    """
+    who = recipient or context.get("recipient") or Recipient.PUBLIC
+    return redact(str(value or ""), recipient=who, keep=context.get("keep") or ())

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from casework.packages import case_package
 from complaints.access import case_get_for_user
 from complaints.errors import NotFound
+from complaints.redaction import Recipient
 from evidence.models import EvidenceItem
 from evidence.pdf import summary_pdf
 from evidence.receipt import receipt_build, receipt_json, receipt_text
@@ -130,7 +131,10 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponseBase:
 @_not_found_as_404
 def package(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get_for_user(request.user, reference=reference)
-    stream = case_package(case, language=_language())
+    # ?for=court|regulator|platform|public: who the complainant hands it to.
+    wanted = request.GET.get("for", "")
+    recipient = wanted if wanted in Recipient.__members__.values() else None
+    stream = case_package(case, language=_language(), recipient=recipient)
     response = StreamingHttpResponse(stream, content_type="application/zip")
     response["Content-Length"] = str(len(stream))
     response["Content-Disposition"] = content_disposition_header(

@@ -1,8 +1,13 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
@@ -16,7 +21,20 @@ from complaints.models import (
     Profile,
     ReferenceCounter,
 )
+from complaints.redaction import (
+    Recipient,
+    case_keep,
+    may_reveal,
+    redact,
+    redact_data,
+    secrets_reveal,
+)
 from escalation.models import TierStage
+
+# What staff see by default: card keys and personal numbers masked, last 4 shown
+# (个人信息保护法 art. 28); the reveal view shows them whole and records it.
+_STAFF = Recipient.STAFF
+_NOT_TEXT = frozenset({"sha256", "hash", "prev_hash", "reference"})
 
 
 class MerchantInline(admin.TabularInline):
@@ -70,8 +88,16 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("seq", "created_at", "kind", "actor", "payload", "hash")
+    fields = readonly_fields = ("seq", "created_at", "kind", "actor", "masked_payload", "hash")
     ordering = ["seq"]
+
+    @admin.display(description=_("payload"))
+    def masked_payload(self, event: CaseEvent) -> str:
+        return str(
+            redact_data(
+                event.payload, recipient=_STAFF, keep=case_keep(event.case), not_text=_NOT_TEXT
+            )
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -148,6 +174,77 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
     ]
     inlines = [TierStageInline, CaseEventInline]
     actions = ["assign_to_me"]
+    # Free text a complainant wrote may hold card keys and ID numbers: shown masked.
+    SECRET_FIELDS = ("description", "demand_text")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [str(f) for f in super().get_fields(request, obj)]
+        if obj is None:
+            return fields
+        fields = [f"masked_{f}" if f in self.SECRET_FIELDS else f for f in fields]
+        return [*fields, "reveal_secrets_link"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        return [*readonly, *(f"masked_{f}" for f in self.SECRET_FIELDS), "reveal_secrets_link"]
+
+    @admin.display(description=_("description"))
+    def masked_description(self, case: ComplaintCase) -> str:
+        return redact(case.description, recipient=_STAFF, keep=case_keep(case))
+
+    @admin.display(description=_("demand details"))
+    def masked_demand_text(self, case: ComplaintCase) -> str:
+        return redact(case.demand_text, recipient=_STAFF, keep=case_keep(case))
+
+    @admin.display(description=_("unmasked text"))
+    def reveal_secrets_link(self, case: ComplaintCase) -> str:
+        url = reverse("admin:complaints_complaintcase_reveal", args=[case.pk])
+        return format_html(
+            '<a class="button" href="{}">{}</a> {}',
+            url,
+            _("Reveal"),
+            _("(needs the permission; recorded in the timeline)"),
+        )
+
+    def get_urls(self) -> list[Any]:
+        reveal = path(
+            "<path:object_id>/reveal/",
+            self.admin_site.admin_view(self.reveal_view),
+            name="complaints_complaintcase_reveal",
+        )
+        return [reveal, *super().get_urls()]
+
+    def reveal_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The case's free text and event payloads unmasked, after recording the reveal.
+
+        POST only records and shows, so that a link prefetch or a crawler never reveals.
+        """
+        if not may_reveal(request.user):
+            raise PermissionDenied
+        case = get_object_or_404(ComplaintCase, pk=object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Unmasked text of %(reference)s") % {"reference": case.reference},
+            "case": case,
+            "opts": self.model._meta,
+            "revealed": False,
+        }
+        if request.method == "POST":
+            secrets_reveal(
+                case=case,
+                actor=request.user,
+                fields=[*self.SECRET_FIELDS, "event payloads", "evidence descriptions"],
+            )
+            context.update(
+                revealed=True,
+                events=case.events.select_related("actor").order_by("seq"),
+                evidence=case.evidence_bundle.items.all()
+                if hasattr(case, "evidence_bundle")
+                else [],
+            )
+        return TemplateResponse(request, "admin/complaints/reveal_secrets.html", context)
 
     @admin.display(description=_("platform"), ordering="order__platform__name")
     def platform(self, case: ComplaintCase) -> str:
@@ -181,10 +278,16 @@ class CaseEventAdmin(admin.ModelAdmin):
     search_fields = ["case__reference", "hash"]
     list_select_related = ["case", "actor"]
     date_hierarchy = "created_at"
+    exclude = ["payload"]
+    readonly_fields = ["masked_payload"]
 
     @admin.display(description=_("hash"))
     def short_hash(self, event: CaseEvent) -> str:
         return event.hash[:12]
+
+    @admin.display(description=_("payload"))
+    def masked_payload(self, event: CaseEvent) -> str:
+        return CaseEventInline.masked_payload(None, event)  # type: ignore[arg-type]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from complaints.redaction import Recipient, case_keep, redact
 from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
@@ -24,6 +25,7 @@ class EvidenceItemInline(admin.TabularInline):
         "occurred_at",
         "uploaded_at",
         "sealed_at",
+        "masked_description",
     )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -32,6 +34,17 @@ class EvidenceItemInline(admin.TabularInline):
     @admin.display(description=_("file"))
     def preview(self, item: EvidenceItem) -> str:
         return _preview(item)
+
+    @admin.display(description=_("description"))
+    def masked_description(self, item: EvidenceItem) -> str:
+        return _masked_description(item)
+
+
+def _masked_description(item: EvidenceItem) -> str:
+    """Masked for staff (card keys: last 4); the case's reveal view shows it whole."""
+    case = item.bundle.case
+    keep = case_keep(case) if case is not None else []
+    return redact(item.description, recipient=Recipient.STAFF, keep=keep)
 
 
 def _preview(item: EvidenceItem) -> str:
@@ -105,7 +118,12 @@ class EvidenceItemAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "sha256", "bundle__case__reference"]
     list_select_related = ["bundle__case"]
     date_hierarchy = "uploaded_at"
-    readonly_fields = ["preview"]
+    readonly_fields = ["preview", "masked_description"]
+    exclude = ["description"]
+
+    @admin.display(description=_("description"))
+    def masked_description(self, item: EvidenceItem) -> str:
+        return _masked_description(item)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -99,7 +99,7 @@ def test_package_is_a_zip_with_every_item_and_a_manifest(alice_api, alice_case) 
     upload(alice_api, alice_case)
     upload(alice_api, alice_case, file=pdf_upload(), kind="bank_statement")
 
-    response = alice_api.get(f"/api/v1/cases/{alice_case.pk}/package/")
+    response = alice_api.get(f"/api/v1/cases/{alice_case.pk}/package/?for=court")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"

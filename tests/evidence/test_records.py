@@ -10,12 +10,20 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from casework import actions
 from casework.packages import case_package
 from evidence.integrity import case_verify
 from evidence.pdf import summary_pdf
-from evidence.receipt import receipt_build, receipt_text
+from evidence.receipt import (
+    beijing,
+    receipt_build,
+    receipt_canonical,
+    receipt_fingerprint,
+    receipt_json,
+    receipt_text,
+)
 from evidence.storage import evidence_storage
 from tests.evidence import samples
 from tests.evidence.conftest import upload
@@ -38,12 +46,33 @@ def test_the_receipt_lists_every_hash_and_the_chain_head(case) -> None:  # type:
     assert receipt["chain_head"] == {
         "seq": last.seq,
         "hash": last.hash,
-        "at": last.created_at.isoformat(),
+        "at": beijing(last.created_at),
     }
+    assert receipt["chain_head"]["at"].endswith("+08:00")
+    assert all(i["uploaded_at"].endswith("+08:00") for i in receipt["items"])
+    assert receipt["filed_at"].endswith("+08:00") and receipt["issued_at"].endswith("+08:00")
     text = receipt_text(receipt)
     assert case.reference in text and last.hash in text
     assert all(i.sha256 in text for i in items)
     assert "证据回执" in text
+    # kinds by their translated labels, never the raw keys
+    assert "支付凭证" in text and "payment_voucher" not in text
+
+
+def test_the_same_state_gives_the_same_fingerprint_whenever_issued(case) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    first = receipt_build(case)
+    later = receipt_build(case, now=timezone.now() + timedelta(days=3))
+    assert first["issued_at"] != later["issued_at"]
+    assert first["receipt_sha256"] == later["receipt_sha256"] == receipt_fingerprint(later)
+    assert (
+        hashlib.sha256(receipt_canonical(json.loads(receipt_json(first)))).hexdigest()
+        == (first["receipt_sha256"])
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(case_package(case, language="zh-hans"))))
+    assert json.loads(archive.read("receipt.json"))["receipt_sha256"] == first["receipt_sha256"]
+    assert first["receipt_sha256"] in archive.read("receipt.txt").decode()
 
 
 def test_verify_evidence_passes_on_an_untouched_case(case) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +118,7 @@ def test_verify_evidence_catches_an_edited_event(case) -> None:  # type: ignore[
 
 
 def test_the_package_holds_every_original_and_its_manifest_matches_byte_for_byte(case) -> None:  # type: ignore[no-untyped-def]
-    data = b"".join(case_package(case, language="zh-hans"))
+    data = b"".join(case_package(case, language="zh-hans", recipient="court"))
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     names = set(archive.namelist())
@@ -103,6 +132,7 @@ def test_the_package_holds_every_original_and_its_manifest_matches_byte_for_byte
     } <= names
     assert any(n.startswith("filing/") for n in names)
     manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["recipient"] == "court"
     assert len(manifest["files"]) == 3
     for entry in manifest["files"]:
         body = archive.read(entry["file"])
@@ -127,15 +157,53 @@ def test_the_package_download_has_its_length_up_front(case, complainant) -> None
     assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
 
 
-def test_the_pdf_summary_carries_chinese_text_in_an_embedded_cid_font(case) -> None:  # type: ignore[no-untyped-def]
+def test_a_package_for_anyone_but_the_court_holds_the_redacted_copies(case) -> None:  # type: ignore[no-untyped-def]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(case_package(case, language="zh-hans"))))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["recipient"] == "platform"  # the reader of the case's current tier
+    items = {i.sha256: i for i in case.evidence_bundle.items.all()}
+    for entry in manifest["files"]:
+        body = archive.read(entry["file"])
+        item = items[entry["sha256"]]  # the original's hash, for proof
+        if item.redacted_file:
+            assert entry["copy"] == "redacted" and len(body) == entry["copy_size"]
+            assert body == item.redacted_file.read()
+        else:
+            assert entry["copy"] == "original" and hashlib.sha256(body).hexdigest() == item.sha256
+
+
+def test_the_pdf_summary_embeds_a_cjk_truetype_font_and_every_order_and_demand_field(case) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from evidence.pdf import font_path
+
+    assert font_path() is not None, "the CJK font the project installs is missing"
     pdf = summary_pdf(case)
     assert pdf.startswith(b"%PDF-")
-    assert b"STSong-Light" in pdf and b"UniGB-UCS2-H" in pdf
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    # the subject line "投诉-…" is drawn as UCS-2 code points of that font
-    encoded = UnicodeCIDFont("STSong-Light").formatForPdf("投诉")
-    assert encoded.encode("latin-1") in pdf or "投诉".encode("utf-16-be") in pdf
+    assert b"STSong-Light" not in pdf
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    cjk = [f.get_object() for f in fonts.values() if "/FontDescriptor" in f.get_object()]
+    # a subset (its name prefixed "ABCDEF+"), embedded as a TrueType font file
+    assert cjk and all("+" in str(f["/BaseFont"]) for f in cjk)
+    assert all("/FontFile2" in f["/FontDescriptor"].get_object() for f in cjk)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert case.subject_line in text.replace("\n", "")
+    order = case.order
+    for value in (
+        order.platform.name,
+        order.order_number,
+        order.product_name,
+        str(order.amount),
+        order.get_payment_method_display(),
+        case.get_demand_kind_display(),
+        "付款时间",
+        "支付方式",
+        "支付流水号",
+        "诉求说明",
+        "期限",
+    ):
+        assert value in text, value
 
 
 def test_the_receipt_is_emailed_at_filing_and_after_each_added_item(  # type: ignore[no-untyped-def]

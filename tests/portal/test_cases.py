@@ -175,11 +175,18 @@ def test_receipt_and_package_carry_the_file_hashes(complainant) -> None:  # type
     assert f'href="{package_url}"' in page
     receipt = client.get(receipt_url).content.decode()
     assert item.sha256 in receipt
-    response = client.get(package_url)
+    response = client.get(package_url + "?for=court")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["recipient"] == "court"
     assert manifest["files"][0]["sha256"] == item.sha256
     assert archive.read(manifest["files"][0]["file"]).startswith(b"\x89PNG")
+    # for the platform (the current tier), the copy without metadata
+    response = client.get(package_url)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    entry = json.loads(archive.read("manifest.json"))["files"][0]
+    assert entry["sha256"] == item.sha256 and entry["copy"] == "redacted"
+    assert archive.read(entry["file"]) == item.redacted_file.read()
 
 
 # --- query counts: constant in the number of cases, events and evidence items ----------
