@@ -38,7 +38,7 @@ run_as() {
 import json; from django.contrib.auth.models import Group, User
 print(json.dumps({'order_id': $order, 'bundle_id': $bundle, 'platform_id': 1,
     'consumer_group_id': Group.objects.order_by('pk').first().pk,
-    'assignee_id': User.objects.get(username='admin').pk}))")
+    'assignee_id': User.objects.get(username='admin').pk}))" | tail -1)
     ST_USERNAME="$user" ST_PASSWORD="$password" ST_IDS="$ids" SCHEMATHESIS_HOOKS=bench.schemathesis_hooks \
         PYTHONPATH=. .venv/bin/schemathesis run "$BASE/api/schema/?format=json" --checks all \
         -H "Authorization: Token $token" -H "Accept-Language: en" --max-examples "$EXAMPLES" \
@@ -48,6 +48,8 @@ print(json.dumps({'order_id': $order, 'bundle_id': $bundle, 'platform_id': 1,
 import re, sys
 user, path = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
+if "SUMMARY" not in text:
+    sys.exit(f"{user}: schemathesis did not finish, see {path}")
 tested = re.search(r"Tested: (\d+)", text)
 cases = re.search(r"(\d+) generated", text)
 failures = re.search(r"found (\d+) unique failures", text)

@@ -59,9 +59,11 @@ def _fix(body: dict[str, Any]) -> None:
 @schemathesis.hook
 def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     meta = case.meta
-    if case.headers and "Idempotency-Key" in case.headers:
-        if meta is None or not meta.is_negative_at(ParameterLocation.HEADER):
-            case.headers["Idempotency-Key"] = uuid.uuid4().hex  # one key per request
+    headers = case.headers or {}
+    if "Idempotency-Key" in headers and not (
+        meta and meta.is_negative_at(ParameterLocation.HEADER)
+    ):
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex  # one key per request
     if isinstance(case.body, dict) and (
         meta is None or not meta.is_negative_at(ParameterLocation.BODY)
     ):
