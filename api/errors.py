@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -88,6 +89,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Unknown paths under /api/v1/ answer in the API's error shape, not with an HTML page."""
+    """Unknown paths under /api/ answer 404 in the API's error shape whatever the method.
+
+    CSRF-exempt because there is nothing here to protect, and the CSRF middleware would
+    otherwise answer an unsafe method with Django's HTML 403 page before this view runs;
+    a path that does not exist is 404 (RFC 9110 §15.5.5), never 403 or 405.
+    """
     return JsonResponse(error_body("not_found", errors.NotFound.default_message), status=404)

@@ -132,7 +132,9 @@ def evidence_add(
     if kind not in EvidenceKind.values:
         raise InvalidInput(fields={"kind": [_("Unknown kind of evidence.")]})
     if bundle.case is not None and bundle.case.status in CLOSED_CASE_STATUSES:
-        raise InvalidInput(
+        # A conflict with the case's state, not a bad value: the same file is welcome on
+        # an open case (the API answers 409, RFC 9110 §15.5.10).
+        raise ImmutableRecord(
             _("This complaint is closed; evidence can no longer be added."),
             fields={"file": [_("This complaint is closed; evidence can no longer be added.")]},
         )

@@ -28,6 +28,7 @@ from .. import selectors
 from .. import services as api_services
 from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
+from ..schema import one_of_required
 from ..serializers import (
     CaseOutputSerializer,
     EvidenceItemOutputSerializer,
@@ -78,6 +79,7 @@ class CaseListCreateApi(generics.ListAPIView):
     idempotent = True
     throttle_classes = [AnonRateThrottle, UserRateThrottle, FilingRateThrottle]
 
+    @one_of_required(("order_id",), ("order",))
     class InputSerializer(serializers.Serializer):
         order_id = IdField(required=False)
         order = OrderInputSerializer(required=False)

@@ -12,6 +12,7 @@ from complaints.models import Platform
 
 from .. import selectors
 from .. import services as api_services
+from ..schema import any_of_required
 from ..serializers import IdField, MomentField, OrderOutputSerializer, PlatformOutputSerializer
 
 
@@ -44,6 +45,7 @@ class PlatformDetailApi(generics.RetrieveAPIView):
         return selectors.platform_list()
 
 
+@any_of_required(("platform_id",), ("platform_name",))
 class OrderInputSerializer(serializers.Serializer):
     """An order as the complainant saw it; the platform by id or by name."""
 
@@ -57,7 +59,9 @@ class OrderInputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, default=PaymentMethod.OTHER
     )
-    payment_reference = serializers.CharField(max_length=128, required=False, default="")
+    payment_reference = serializers.CharField(
+        max_length=128, required=False, default="", allow_blank=True
+    )
     status_seen = serializers.CharField(
         max_length=200, required=False, default="", allow_blank=True
     )

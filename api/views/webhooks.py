@@ -13,6 +13,7 @@ from notifications import webhooks
 
 from .. import selectors
 from ..permissions import CanManageWebhooks
+from ..schema import one_of_required
 from ..serializers import IdField
 
 
@@ -32,6 +33,7 @@ class WebhookEndpointListCreateApi(generics.ListAPIView):
     permission_classes = [CanManageWebhooks]
     serializer_class = WebhookEndpointOutputSerializer
 
+    @one_of_required(("platform_id",), ("consumer_group_id",))
     class InputSerializer(serializers.Serializer):
         url = serializers.URLField(max_length=500)
         platform_id = IdField(required=False, allow_null=True)

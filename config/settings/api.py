@@ -34,11 +34,10 @@ REST_FRAMEWORK = {
     # A throttle whose cache is down lets the request through (config/cache.py).
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; the upload views read multipart themselves. Anything else is 415
+    # (RFC 9110 §15.5.16), and the schema offers no form encodings that cannot carry the
+    # nested objects (an order inside a case) the JSON bodies have.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
 }
 

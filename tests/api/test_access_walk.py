@@ -34,6 +34,7 @@ POLICY = {
     "set_language": PUBLIC,
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
+    "api-not-found": PUBLIC,
     "api:auth-token": PUBLIC,
     "api:platform-list": SIGNED_IN,
     "api:platform-detail": SIGNED_IN,

@@ -76,7 +76,7 @@ def test_no_upload_once_the_case_has_ended(alice_api, alice_case) -> None:  # ty
 
     response = upload(alice_api, alice_case)
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # the case's state, not the file, is the problem
     assert response.json()["error"]["fields"]["file"] == [
         "This complaint is closed; evidence can no longer be added."
     ]

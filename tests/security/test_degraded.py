@@ -46,7 +46,9 @@ def test_the_api_answers_with_redis_down_and_says_why_in_the_log(complainant, ca
     with caplog.at_level(logging.WARNING, logger="config.cache"):
         for _ in range(3):
             assert client.get("/api/v1/cases/").status_code == 200
-        anonymous = APIClient().post("/api/v1/auth/token/", {"username": "x", "password": "y"})
+        anonymous = APIClient().post(
+            "/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json"
+        )
     assert anonymous.status_code == 400  # a wrong password, not a 500
     assert "cache unreachable" in caplog.text
 

@@ -32,7 +32,8 @@ def dora():  # type: ignore[no-untyped-def]
 
 
 def _token(client: APIClient, username: str, password: str = "wrong", **extra):  # type: ignore[no-untyped-def]  # noqa: S107
-    return client.post(TOKEN_URL, {"username": username, "password": password}, **extra)
+    body = {"username": username, "password": password}
+    return client.post(TOKEN_URL, body, format="json", **extra)
 
 
 def test_the_api_locks_out_after_five_failures_even_with_the_right_password(dora) -> None:  # type: ignore[no-untyped-def]
