@@ -6,6 +6,7 @@ from django.utils import timezone
 from escalation import engine as sweep
 from notifications import outbox
 
+from . import actions
 from .calendar import calendar_reminder_send
 
 
@@ -26,3 +27,9 @@ def sweep_overdue() -> dict[str, int]:
 def calendar_reminder() -> int:
     """Daily from 1 November: remind supervisors to enter next year's notice (once a year)."""
     return calendar_reminder_send(now=timezone.now())
+
+
+@shared_task(name="casework.cases_close_due")
+def cases_close_due() -> int:
+    """Hourly: close resolved cases whose reopen window passed, and withdrawn ones."""
+    return actions.cases_close_due(now=timezone.now())
