@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import LOST_ORDER_TYPES, CaseStatus, DemandKind, EventKind, Urgency
+from .choices import LOST_ORDER_TYPES, CaseStatus, DemandKind, EventKind, ProblemType, Urgency
 from .errors import InvalidInput
 from .models import ComplaintCase, Merchant, Order, Platform, ReferenceCounter
 from .timeline import event_append
@@ -75,14 +75,24 @@ def demand_check(
 URGENT_WORDS = ("急", "urgent")
 
 
-def urgency_suggested(*, description: str, problem_type: str) -> bool:
-    """Whether the wizard pre-selects "urgent": the text says so, or the order is lost.
+def urgency_suggestion(*, description: str, problem_type: str) -> str:
+    """Why the wizard suggests "urgent" (the reason it pre-fills), or "" when it does not.
 
     A lost order (掉单) is urgent by nature: stalling on one can mean the platform is short
-    of cash, so every hour counts (DOMAIN.md, seed 001).
+    of cash, so every hour counts (DOMAIN.md, seed 001). Otherwise the complainant's own
+    words decide.
     """
+    if problem_type in LOST_ORDER_TYPES:
+        return str(ProblemType(problem_type).label)
     text = (description or "").casefold()
-    return problem_type in LOST_ORDER_TYPES or any(word in text for word in URGENT_WORDS)
+    if any(word in text for word in URGENT_WORDS):
+        return _("The description says it is urgent.")
+    return ""
+
+
+def urgency_suggested(*, description: str, problem_type: str) -> bool:
+    """Whether the wizard pre-selects "urgent": the text says so, or the order is lost."""
+    return bool(urgency_suggestion(description=description, problem_type=problem_type))
 
 
 def urgency_check(*, urgency: str, reason: str) -> None:

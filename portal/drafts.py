@@ -11,7 +11,7 @@ from casework.actions import case_file
 from complaints.choices import Urgency
 from complaints.errors import InvalidInput, NotFound
 from complaints.models import ComplaintCase
-from complaints.services import order_create, platform_get_or_create, urgency_suggested
+from complaints.services import order_create, platform_get_or_create, urgency_suggestion
 from evidence.services import bundle_create
 
 from .models import FilingDraft
@@ -162,10 +162,11 @@ def draft_get_for_user(user: Any, *, pk: int) -> FilingDraft:
     return draft
 
 
-def draft_urgency_suggested(draft: FilingDraft) -> bool:
-    """Whether step 4 pre-selects "urgent", from what step 2 says (complaints.services)."""
+def draft_urgency_suggestion(draft: FilingDraft) -> str:
+    """Why step 4 pre-selects "urgent" (pre-filled as the reason), from what step 2 says;
+    "" when it does not (complaints.services.urgency_suggestion)."""
     problem = draft.data.get("2") or {}
-    return urgency_suggested(
+    return urgency_suggestion(
         description=str(problem.get("description") or ""),
         problem_type=str(problem.get("problem_type") or ""),
     )

@@ -28,7 +28,7 @@ from portal.drafts import (
     draft_current,
     draft_save_step,
     draft_submit,
-    draft_urgency_suggested,
+    draft_urgency_suggestion,
 )
 from portal.forms import (
     PROBLEM_EXPLAINED,
@@ -109,15 +109,18 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
         saved = draft.data.get(str(step))
         checked = bool(saved) and request.GET.get("check") == "1"
         initial = dict(saved or {})
-        if step == 4 and not initial.get("urgency") and draft_urgency_suggested(draft):
-            initial["urgency"] = Urgency.URGENT  # suggested, never imposed: it can be changed
+        suggestion = draft_urgency_suggestion(draft) if step == 4 else ""
+        if suggestion and not initial.get("urgency"):
+            # Suggested, never imposed: both can be changed before sending the step on.
+            initial["urgency"] = Urgency.URGENT
+            initial["urgency_reason"] = initial.get("urgency_reason") or suggestion
         form = form_class(data=saved) if checked else form_class(initial=initial or None)
         status = 200
     context = _wizard_context(draft, step, form=form)
     if step == 2:
         context["explained"] = PROBLEM_EXPLAINED
     if step == 4:
-        context["urgency_suggested"] = draft_urgency_suggested(draft)
+        context["urgency_suggested"] = bool(draft_urgency_suggestion(draft))
     return render(request, f"portal/file_step{step}.html", context, status=status)
 
 
