@@ -93,8 +93,8 @@ class AutoSchema(openapi.AutoSchema):
             codes |= {"400", "415"}
         if "query" in where or "header" in where:
             codes.add("400")  # a bad filter, page size, language or Idempotency-Key
-        if "path" in where or self._is_list_view():
-            codes.add("404")  # no such object; a stale cursor
+        if "path" in where or self._is_list_view() or "requestBody" in operation:
+            codes.add("404")  # no such object; a stale cursor; an id in the body not yours
         if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
             codes.add("400")  # a domain rule can refuse even a body-less action
             if operation.get("security"):

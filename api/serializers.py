@@ -105,6 +105,7 @@ class CaseOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     tier = serializers.CharField()
     urgency = serializers.CharField()
+    urgency_reason = serializers.CharField()
     problem_type = serializers.CharField()
     description = serializers.CharField()
     demand = DemandOutputSerializer(source="*")

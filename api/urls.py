@@ -18,6 +18,9 @@ case_actions = {
     "record-response": actions.CaseRecordResponseApi,
     "request-evidence": actions.CaseRequestEvidenceApi,
     "escalate": actions.CaseEscalateApi,
+    "amend": actions.CaseAmendApi,
+    "reopen": actions.CaseReopenApi,
+    "resolve-by-staff": actions.CaseResolveByStaffApi,
 }
 
 urlpatterns = [

@@ -13,17 +13,22 @@ events outside ``case_writes`` would send no webhooks; keep every write inside o
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from complaints import services
 from complaints.access import Act, check_act
 from complaints.choices import (
+    COMPLAINANT_RESOLVED_OUTCOMES,
+    ENDING_OUTCOMES,
     OPEN_STATUSES,
     CaseStatus,
     EventKind,
@@ -31,8 +36,16 @@ from complaints.choices import (
     ResolutionOutcome,
     Urgency,
 )
-from complaints.errors import InvalidInput, InvalidTransition
+from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase, Order
+from complaints.records import (
+    AMENDABLE_FIELDS,
+    CASE_AMENDABLE,
+    field_label,
+    record_hash_of,
+    record_value,
+    value_text,
+)
 from complaints.selectors import complainant_language
 from complaints.services import full_clean, money, reference_next
 from complaints.tiers import Tier
@@ -47,6 +60,7 @@ from escalation.services import (
     stage_recalculate,
     stage_record_filing,
     stage_record_response,
+    stage_reopen,
     stage_restart_update_clock,
     stage_resume,
 )
@@ -93,6 +107,7 @@ def case_file(
     demand_amount: Decimal | str | int | None = None,
     demand_within_hours: int = 24,
     urgency: str = Urgency.NORMAL,
+    urgency_reason: str = "",
     harm_noticed_at: datetime | None = None,
     bundle: Any = None,
     now: datetime | None = None,
@@ -101,7 +116,7 @@ def case_file(
 
     ``bundle`` is the evidence collected while writing the complaint; it is attached and
     sealed. All or nothing: a filed complaint always has a reference, a timeline and a
-    running clock.
+    running clock. The FILED event seals the record (``record_sha256``, complaints.records).
     """
     now = now or timezone.now()
     if order.owner_id != complainant.pk:
@@ -115,6 +130,7 @@ def case_file(
         within_hours=demand_within_hours,
     )
     services.moment_check(field="harm_noticed_at", value=harm_noticed_at, now=now)
+    services.urgency_check(urgency=urgency, reason=urgency_reason)
     case = ComplaintCase(
         complainant=complainant,
         order=order,
@@ -125,6 +141,7 @@ def case_file(
         demand_amount=money(demand_amount) if demand_amount not in (None, "") else None,
         demand_within_hours=demand_within_hours,
         urgency=urgency,
+        urgency_reason=urgency_reason.strip() if urgency == Urgency.URGENT else "",
         harm_noticed_at=harm_noticed_at or now,
         status=CaseStatus.SUBMITTED,
         tier=Tier.PLATFORM,
@@ -145,6 +162,8 @@ def case_file(
                 "problem_type": problem_type,
                 "order_number": order.order_number,
                 "amount": order.amount,
+                "urgency": urgency,
+                "record_sha256": record_hash_of(case),
             },
             now=now,
         )
@@ -156,12 +175,21 @@ def case_file(
 
 
 def case_resolve(
-    *, case: ComplaintCase, outcome: str, actor: Any, note: str = "", now: datetime | None = None
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    outcome: str = ResolutionOutcome.RESOLVED,
+    note: str = "",
+    now: datetime | None = None,
 ) -> ComplaintCase:
-    """The case ended with ``outcome``; its clocks stop."""
+    """The complainant confirms the demand was met (``outcome`` says how); the clocks stop.
+
+    Only a resolution is recorded here: ending a case without one is ``case_withdraw``
+    with its own outcome. The case stays reopenable for ``CASE_REOPEN_WINDOW_DAYS``.
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.RESOLVE)
-    if outcome not in ResolutionOutcome.values:
+    if outcome not in COMPLAINANT_RESOLVED_OUTCOMES:
         raise InvalidInput(fields={"outcome": [_("Unknown outcome.")]})
     with case_writes(case):
         case_transition(
@@ -169,7 +197,7 @@ def case_resolve(
             to_status=CaseStatus.RESOLVED,
             actor=actor,
             event_kind=EventKind.RESOLVED,
-            payload={"outcome": outcome, "note": note},
+            payload={"outcome": outcome, "note": note.strip()},
             now=now,
             extra_fields={"resolution_outcome": outcome},
         )
@@ -177,23 +205,329 @@ def case_resolve(
     return case
 
 
-def case_withdraw(
-    *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
+def staff_resolve_allowed_at(case: ComplaintCase) -> datetime | None:
+    """When staff may first treat ``case`` as resolved, or None while nothing was fulfilled.
+
+    The silence counts from the later of the last recorded response (the respondent's
+    fulfilment) and the last thing the complainant did: a complainant who speaks up after
+    the fulfilment has not gone silent on it.
+    """
+    fulfilled = (
+        CaseEvent.objects.filter(case=case, kind=EventKind.RESPONSE_RECORDED)
+        .exclude(payload__source="complainant")
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if fulfilled is None:
+        return None
+    spoke = (
+        CaseEvent.objects.filter(case=case, actor_id=case.complainant_id)
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    anchor = max(fulfilled, spoke) if spoke else fulfilled
+    return anchor + timedelta(days=settings.CASE_STAFF_RESOLVE_SILENCE_DAYS)
+
+
+def case_resolve_by_staff(
+    *, case: ComplaintCase, actor: Any, reason: str, now: datetime | None = None
 ) -> ComplaintCase:
-    """The complainant gives up the case; its evidence and timeline are kept."""
+    """Staff treat a fulfilled case as resolved after the complainant stayed silent.
+
+    Allowed from ``CASE_STAFF_RESOLVE_SILENCE_DAYS`` after the fulfilment or the
+    complainant's last word, whichever is later (at that instant included), with a
+    reason; the complainant is told and may reopen within the reopen window.
+    """
+    now = now or timezone.now()
+    check_act(actor, case, Act.RESOLVE_BY_STAFF)
+    reason = services.reason_check(reason=reason)
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition()
+    allowed_at = staff_resolve_allowed_at(case)
+    if allowed_at is None:
+        raise InvalidTransition(
+            _("No response or fulfilment is recorded: only the complainant can resolve this case.")
+        )
+    if now < allowed_at:
+        raise InvalidTransition(
+            _("The complainant may still answer: staff can resolve this case from %(at)s.")
+            % {"at": timezone.localtime(allowed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    outcome = ResolutionOutcome.RESOLVED_BY_STAFF
+    with case_writes(case):
+        event = case_transition(
+            case=case,
+            to_status=CaseStatus.RESOLVED,
+            actor=actor,
+            event_kind=EventKind.RESOLVED,
+            payload={"outcome": outcome, "reason": reason, "by": "staff"},
+            now=now,
+            extra_fields={"resolution_outcome": outcome},
+        )
+        stage_close_open(case=case, reason=StageCloseReason.RESOLVED, now=now)
+        with translation.override(complainant_language(case.complainant)):
+            subject = _("Case %(ref)s was marked resolved") % {"ref": case.reference}
+            body = _(
+                "Our staff marked your case %(ref)s resolved because the respondent fulfilled "
+                "it and we heard nothing from you for %(days)s days. Reason: %(reason)s\n\n"
+                "If it is not resolved, reopen the case on its page within %(window)s days."
+            ) % {
+                "ref": case.reference,
+                "days": settings.CASE_STAFF_RESOLVE_SILENCE_DAYS,
+                "reason": reason,
+                "window": settings.CASE_REOPEN_WINDOW_DAYS,
+            }
+        _complainant_email(case=case, subject=subject, body=body, key=f"resolved:{event.pk}")
+    return case
+
+
+def case_withdraw(
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    reason: str = "",
+    outcome: str = ResolutionOutcome.WITHDRAWN,
+    now: datetime | None = None,
+) -> ComplaintCase:
+    """The complainant ends the case without a resolution; evidence and timeline are kept.
+
+    ``outcome`` says which ending it is: withdrawn, given up, or not resolved but closed
+    at their request. None of them can be undone; the case closes at the next closing run.
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.WITHDRAW)
+    if outcome not in ENDING_OUTCOMES:
+        raise InvalidInput(fields={"outcome": [_("Unknown outcome.")]})
     with case_writes(case):
         case_transition(
             case=case,
             to_status=CaseStatus.WITHDRAWN,
             actor=actor,
             event_kind=EventKind.WITHDRAWN,
-            payload={"reason": reason},
+            payload={"reason": reason.strip(), "outcome": outcome},
             now=now,
+            extra_fields={"resolution_outcome": outcome},
         )
         stage_close_open(case=case, reason=StageCloseReason.WITHDRAWN, now=now)
     return case
+
+
+def reopen_window() -> timedelta:
+    return timedelta(days=settings.CASE_REOPEN_WINDOW_DAYS)
+
+
+def case_reopen(
+    *, case: ComplaintCase, actor: Any, reason: str, now: datetime | None = None
+) -> ComplaintCase:
+    """The resolution did not hold: back to in progress at the tier the case was at.
+
+    Allowed to the complainant while ``now`` is before the end of the reopen window
+    (resolution time + ``CASE_REOPEN_WINDOW_DAYS``); at that instant the case is due to
+    close. The tier's clocks start again from ``now``.
+    """
+    now = now or timezone.now()
+    check_act(actor, case, Act.REOPEN)
+    reason = services.reason_check(reason=reason)
+    if case.status != CaseStatus.RESOLVED or case.closed_at is None:
+        raise InvalidTransition()
+    if now >= case.closed_at + reopen_window():
+        raise InvalidTransition(
+            _("The reopen window ended on %(at)s; file a new complaint instead.")
+            % {"at": timezone.localtime(case.closed_at + reopen_window()).strftime("%Y-%m-%d")}
+        )
+    with case_writes(case):
+        case_transition(
+            case=case,
+            to_status=CaseStatus.IN_PROGRESS,
+            actor=actor,
+            event_kind=EventKind.REOPENED,
+            payload={"reason": reason, "tier": case.tier, "outcome": case.resolution_outcome},
+            now=now,
+            extra_fields={"resolution_outcome": "", "closed_at": None},
+        )
+        stage_reopen(case=case, tier=case.tier, now=now)
+    return case
+
+
+def cases_close_due(*, now: datetime) -> int:
+    """Close the cases whose ending is final: resolved ones once the reopen window passed
+    (at its last instant included), withdrawn ones at once. One case at a time, each move
+    conditional on the status seen, so two runs never close a case twice."""
+    due = ComplaintCase.objects.filter(
+        Q(status=CaseStatus.RESOLVED, closed_at__lte=now - reopen_window())
+        | Q(status=CaseStatus.WITHDRAWN, closed_at__lte=now)
+    ).order_by("pk")
+    closed = 0
+    for case in due.iterator(chunk_size=200):
+        reason = "reopen_window_passed" if case.status == CaseStatus.RESOLVED else "withdrawn"
+        try:
+            with case_writes(case):
+                case_transition(
+                    case=case,
+                    to_status=CaseStatus.CLOSED,
+                    event_kind=EventKind.CLOSED,
+                    payload={"reason": reason},
+                    now=now,
+                )
+        except ConcurrentChange:
+            continue
+        closed += 1
+    return closed
+
+
+AMEND_TEXT_MAX = {"description": 10000, "demand_text": 2000}
+
+
+def _amended_value(case: ComplaintCase, field: str, value: Any) -> Any:
+    """``value`` for ``field`` as the model stores it, checked by the field's own rules."""
+    order_field = field.removeprefix("order.")
+    if field in ("demand_amount",):
+        return money(value) if value not in (None, "") else None
+    if field == "order.amount":
+        amount = money(value)
+        if amount <= 0:
+            raise InvalidInput(fields={"value": [_("The amount must be more than zero.")]})
+        return amount
+    if field == "demand_within_hours":
+        try:
+            return int(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(fields={"value": [_("Give a number of hours.")]}) from exc
+    if field == "order.paid_at":
+        moment = value if isinstance(value, datetime) else parse_datetime(str(value or ""))
+        if moment is None:
+            raise InvalidInput(fields={"value": [_("Give a date and time.")]})
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        services.moment_check(field="value", value=moment)
+        return moment
+    text = str(value or "").strip()
+    if field in ("description", "order.order_number", "order.product_name") and not text:
+        raise InvalidInput(fields={"value": [_("This cannot be empty.")]})
+    if field.startswith("order."):
+        limit = getattr(Order._meta.get_field(order_field), "max_length", None)
+    else:
+        limit = AMEND_TEXT_MAX.get(field)
+    if limit and len(text) > limit:
+        raise InvalidInput(
+            fields={"value": [_("At most %(limit)s characters.") % {"limit": limit}]}
+        )
+    return text
+
+
+def case_amend(
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    field: str,
+    value: Any,
+    reason: str,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """Correct one field of the sealed record; the timeline keeps before, after and why.
+
+    The case (or order) row takes the corrected value, which documents print and declare
+    as corrected; the FILED event keeps the original. The AMENDED event carries the
+    record's new hash, so ``verify_evidence`` can tell an amendment from a change behind
+    the portal's back. The complainant is emailed about every amendment.
+    """
+    now = now or timezone.now()
+    check_act(actor, case, Act.AMEND)
+    errors: dict[str, list[str]] = {}
+    if field not in AMENDABLE_FIELDS:
+        errors["field"] = [_("This part of the complaint cannot be corrected.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give a reason.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition(_("The case is closed; its record can no longer change."))
+    new = _amended_value(case, field, value)
+    old = record_value(case, field)
+    if value_text(old) == value_text(new):
+        raise InvalidInput(fields={"value": [_("This is the value the record already holds.")]})
+    if field in CASE_AMENDABLE:
+        demand = {
+            "kind": case.demand_kind,
+            "amount": case.demand_amount,
+            "text": case.demand_text,
+            "within_hours": case.demand_within_hours,
+        }
+        demand[field.removeprefix("demand_")] = new
+        if field.startswith("demand_"):
+            try:
+                services.demand_check(
+                    kind=str(demand["kind"]),
+                    amount=demand["amount"],
+                    text=str(demand["text"] or ""),
+                    within_hours=int(demand["within_hours"] or 0) or None,
+                )
+            except InvalidInput as exc:
+                raise InvalidInput(
+                    fields={"value": [m for ms in exc.fields.values() for m in ms]}
+                ) from exc
+    with case_writes(case):
+        ComplaintCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+        if field.startswith("order."):
+            Order.objects.filter(pk=case.order_id).update(**{field.removeprefix("order."): new})
+            setattr(case.order, field.removeprefix("order."), new)
+        else:
+            ComplaintCase.objects.filter(pk=case.pk).update(**{field: new, "updated_at": now})
+            setattr(case, field, new)
+        event = event_append(
+            case=case,
+            kind=EventKind.AMENDED,
+            actor=actor,
+            payload={
+                "field": field,
+                "before": value_text(old),
+                "after": value_text(new),
+                "reason": reason.strip(),
+                "by": "complainant" if actor.pk == case.complainant_id else "staff",
+                "record_sha256": record_hash_of(case),
+            },
+            now=now,
+        )
+        amendment_notify(case=case, event=event, now=now)
+    return event
+
+
+def amendment_notify(*, case: ComplaintCase, event: CaseEvent, now: datetime) -> None:
+    """Tell the complainant what was corrected, from what to what and why (once per event)."""
+    payload = event.payload
+    with translation.override(complainant_language(case.complainant)):
+        subject = _("Case %(ref)s: your complaint was corrected") % {"ref": case.reference}
+        body = _(
+            "%(who)s corrected “%(field)s” in your case %(ref)s on %(at)s.\n\n"
+            "Before: %(before)s\nNow: %(after)s\nReason: %(reason)s\n\n"
+            "Documents use the corrected text and say that it was corrected. "
+            "If this is wrong, send a message on the case page."
+        ) % {
+            "who": _("You") if payload["by"] == "complainant" else _("Our staff"),
+            "field": field_label(payload["field"]),
+            "ref": case.reference,
+            "at": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
+            "before": payload["before"] or "—",
+            "after": payload["after"] or "—",
+            "reason": payload["reason"],
+        }
+    _complainant_email(case=case, subject=subject, body=body, key=f"amended:{event.pk}", now=now)
+
+
+def _complainant_email(
+    *, case: ComplaintCase, subject: str, body: str, key: str, now: datetime | None = None
+) -> None:
+    if case.complainant.email:
+        outbox_email(
+            to=case.complainant.email,
+            subject=subject,
+            body=body,
+            dedupe_key=key,
+            case=case,
+            now=now,
+        )
 
 
 RESPONSE_SOURCES = ("staff", "respondent", "complainant")
@@ -249,9 +583,14 @@ def case_accept_response(
 def case_reject_response(
     *, case: ComplaintCase, actor: Any, reason: str = "", now: datetime | None = None
 ) -> ComplaintCase:
-    """The response does not meet the demand: back to in progress, the clocks run on."""
+    """The response does not meet the demand: back to in progress, the clocks run on.
+
+    The reason is required: it is what staff and the next tier read about why the
+    answer was not enough.
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.REJECT_RESPONSE)
+    reason = services.reason_check(reason=reason)
     if case.status != CaseStatus.RESPONDED:
         raise InvalidTransition()
     with case_writes(case):
@@ -260,7 +599,7 @@ def case_reject_response(
             to_status=CaseStatus.IN_PROGRESS,
             actor=actor,
             event_kind=EventKind.RESPONSE_REJECTED,
-            payload={"reason": reason.strip()},
+            payload={"reason": reason},
             now=now,
         )
     return case

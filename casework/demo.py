@@ -143,6 +143,7 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
             demand_kind=demand,
             demand_amount=demand_amount,
             urgency=urgency,
+            urgency_reason="游戏活动今晚结束,点券急用。" if urgency == Urgency.URGENT else "",
             harm_noticed_at=filed_at - timedelta(hours=1),
             now=filed_at,
         )

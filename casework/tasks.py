@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from escalation import engine
 from notifications import outbox
 
-from . import sweep
+from . import actions, sweep
 from .calendar import calendar_reminder_send
 
 SWEEP_BATCH_TASK = "casework.sweep_batch"
@@ -111,3 +111,9 @@ def sweep_batch_task(now: str | None = None, batch_size: int | None = None) -> d
 def calendar_reminder() -> int:
     """Daily from 1 November: remind supervisors to enter next year's notice (once a year)."""
     return calendar_reminder_send(now=timezone.now())
+
+
+@shared_task(name="casework.cases_close_due")
+def cases_close_due() -> int:
+    """Hourly: close resolved cases whose reopen window passed, and withdrawn ones."""
+    return actions.cases_close_due(now=timezone.now())

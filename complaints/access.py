@@ -33,6 +33,9 @@ class Act(StrEnum):
     REQUEST_EVIDENCE = "request_evidence"
     ASSIGN = "assign"
     ESCALATE = "escalate"
+    AMEND = "amend"
+    REOPEN = "reopen"
+    RESOLVE_BY_STAFF = "resolve_by_staff"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -48,6 +51,13 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     Act.REQUEST_EVIDENCE: (False, (TRIAGE,)),
     Act.ASSIGN: (False, (TRIAGE,)),
     Act.ESCALATE: (False, (ESCALATE,)),
+    # Corrections of the sealed record: the complainant's own text, or staff who triage.
+    Act.AMEND: (True, (TRIAGE,)),
+    # Only the complainant decides that a resolution did not hold.
+    Act.REOPEN: (True, ()),
+    # Staff treat a case as resolved only after the complainant fell silent (the action
+    # checks the silence); the complainant uses RESOLVE.
+    Act.RESOLVE_BY_STAFF: (False, (TRIAGE,)),
 }
 
 

@@ -79,10 +79,34 @@ OPEN_STATUSES = frozenset(
 
 
 class ResolutionOutcome(models.TextChoices):
-    REFUND_RECEIVED = "refund_received", _("Refund received")
-    REISSUED = "reissued", _("Goods reissued / delivered")
-    PARTIAL = "partial", _("Partly resolved")
-    NONE = "none", _("Not resolved")
+    """How a case ended, in words that say what happened (never "resolved" when it was not)."""
+
+    RESOLVED = "resolved", _("Resolved: the demand was met")
+    REFUND_RECEIVED = "refund_received", _("Resolved: refund received")
+    REISSUED = "reissued", _("Resolved: goods reissued or delivered")
+    PARTIAL = "partial", _("Partly resolved, accepted by the complainant")
+    RESOLVED_BY_STAFF = (
+        "resolved_by_staff",
+        _("Treated as resolved by staff: fulfilled, and the complainant did not reply"),
+    )
+    WITHDRAWN = "withdrawn", _("Withdrawn by the complainant")
+    GAVE_UP = "gave_up", _("Given up by the complainant: not resolved")
+    NONE = "none", _("Not resolved, closed at the complainant's request")
+
+
+# What the complainant confirms on "Mark resolved": the demand was (at least partly) met.
+COMPLAINANT_RESOLVED_OUTCOMES = (
+    ResolutionOutcome.RESOLVED,
+    ResolutionOutcome.REFUND_RECEIVED,
+    ResolutionOutcome.REISSUED,
+    ResolutionOutcome.PARTIAL,
+)
+# What ending a case without a resolution is called: each its own outcome.
+ENDING_OUTCOMES = (
+    ResolutionOutcome.WITHDRAWN,
+    ResolutionOutcome.GAVE_UP,
+    ResolutionOutcome.NONE,
+)
 
 
 class EventKind(models.TextChoices):
@@ -103,4 +127,6 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CLOSED = "closed", _("Closed")
+    AMENDED = "amended", _("Record corrected")
+    REOPENED = "reopened", _("Reopened")
     SECRETS_REVEALED = "secrets_revealed", _("Secrets shown unmasked to staff")

@@ -187,6 +187,11 @@ class ComplaintCase(models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
     )
+    urgency_reason = models.TextField(
+        _("why it is urgent"),
+        blank=True,
+        help_text=_("Required when the complainant marks the complaint urgent."),
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

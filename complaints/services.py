@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import CaseStatus, DemandKind, EventKind
+from .choices import LOST_ORDER_TYPES, CaseStatus, DemandKind, EventKind, ProblemType, Urgency
 from .errors import InvalidInput
 from .models import ComplaintCase, Merchant, Order, Platform, ReferenceCounter
 from .timeline import event_append
@@ -68,6 +68,47 @@ def demand_check(
         ]
     if errors:
         raise InvalidInput(fields=errors)
+
+
+# Words that mark a description as urgent (DOMAIN.md: urgent complaints are 【紧急投诉】 and
+# get the 2-hour platform clock). "急" alone covers 紧急, 着急, 急用 and the like.
+URGENT_WORDS = ("急", "urgent")
+
+
+def urgency_suggestion(*, description: str, problem_type: str) -> str:
+    """Why the wizard suggests "urgent" (the reason it pre-fills), or "" when it does not.
+
+    A lost order (掉单) is urgent by nature: stalling on one can mean the platform is short
+    of cash, so every hour counts (DOMAIN.md, seed 001). Otherwise the complainant's own
+    words decide.
+    """
+    if problem_type in LOST_ORDER_TYPES:
+        return str(ProblemType(problem_type).label)
+    text = (description or "").casefold()
+    if any(word in text for word in URGENT_WORDS):
+        return _("The description says it is urgent.")
+    return ""
+
+
+def urgency_suggested(*, description: str, problem_type: str) -> bool:
+    """Whether the wizard pre-selects "urgent": the text says so, or the order is lost."""
+    return bool(urgency_suggestion(description=description, problem_type=problem_type))
+
+
+def urgency_check(*, urgency: str, reason: str) -> None:
+    """An urgent complaint says why: staff triage on it and the platform is asked for 2 h."""
+    if urgency not in Urgency.values:
+        raise InvalidInput(fields={"urgency": [_("Unknown urgency.")]})
+    if urgency == Urgency.URGENT and not (reason or "").strip():
+        raise InvalidInput(fields={"urgency_reason": [_("Say why the complaint is urgent.")]})
+
+
+def reason_check(*, reason: str | None, field: str = "reason") -> str:
+    """A reason that must be given: blank or whitespace is refused on ``field``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={field: [_("Give a reason.")]})
+    return reason
 
 
 def full_clean(instance: Any, exclude: list[str] | None = None) -> None:

@@ -24,11 +24,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.RESPONDED: frozenset(
         {S.IN_PROGRESS, S.AWAITING_COMPLAINANT, S.RESOLVED, S.WITHDRAWN, S.CLOSED}
     ),
-    S.RESOLVED: frozenset({S.CLOSED}),
-    S.WITHDRAWN: frozenset(),
+    # A resolved case may be reopened by the complainant within the reopen window, and
+    # closes for good when the window passes (casework.actions.case_reopen / cases_close_due).
+    S.RESOLVED: frozenset({S.IN_PROGRESS, S.CLOSED}),
+    # Withdrawal cannot be undone; the case closes at the next closing run.
+    S.WITHDRAWN: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
 }
 
+# Statuses in which the case has ended: ``closed_at`` holds when it ended (the reopen
+# window counts from it; reopening clears it).
 TERMINAL = frozenset({S.RESOLVED, S.WITHDRAWN, S.CLOSED})
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from complaints.choices import ProblemType
 from complaints.models import ComplaintCase
+from complaints.records import record_amendments
 from complaints.redaction import Recipient, case_keep
 from evidence.models import EvidenceItem
 
@@ -65,6 +66,8 @@ def document_render(
             # A case being previewed before filing has no stages or sealed evidence yet.
             "stages": list(case.stages.order_by("opened_at")) if case.pk else [],
             "evidence": _evidence_items(case) if case.pk else [],
+            # Corrections since filing: the text above is the corrected one, and says so.
+            "amendments": record_amendments(case) if case.pk else [],
             "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,
             "small_claims_suggested": Decimal(str(case.order.amount))
             > SMALL_CLAIMS_SUGGESTED_ABOVE,

@@ -89,6 +89,42 @@ def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     return stage
 
 
+def stage_reopen(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
+    """Open the case's stage at ``tier`` again, with fresh clocks from ``now``.
+
+    A case is at each tier once (the ``stage_once_per_tier`` constraint), so a reopened
+    case gets its tier's stage back rather than a second one: the clocks, pause and
+    response are those of a stage opened now under the current policy (as ``stage_open``
+    builds them); when it was first opened, its filing date and reference are kept.
+    Falls back to ``stage_open`` when the case never had a stage at ``tier``.
+    """
+    with transaction.atomic():
+        ComplaintCase.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+        stage = TierStage.objects.filter(case=case, tier=tier).first()
+        if stage is None:
+            return stage_open(case=case, tier=tier, now=now)
+        fresh = stage_fields(
+            tier=tier, terms=policy_terms(tier=tier, urgency=case.urgency), now=now
+        )
+        for name in (
+            "terms",
+            "update_anchor_at",
+            "first_response_due_at",
+            "update_due_at",
+            "resolution_due_at",
+            "next_due_at",
+            "warn_at",
+            "provisional_from",
+        ):
+            setattr(stage, name, fresh[name])
+        stage.closed_at = None
+        stage.close_reason = ""
+        stage.paused_at = None
+        stage.responded_at = None
+        stage.save()
+    return stage
+
+
 def _stage_refresh_due(
     stage: TierStage, *, now: datetime, calendar: WorkCalendar | None = None
 ) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from complaints.choices import EventKind
 from complaints.models import ComplaintCase
+from complaints.records import record_hash_of, record_hash_sealed
 from complaints.timeline import chain_verify
 
 from .selectors import case_items
@@ -37,10 +38,22 @@ def file_sha256(name: str) -> tuple[str, int]:
 
 
 def case_verify(case: ComplaintCase) -> list[Mismatch]:
-    """Every file whose bytes changed or vanished, and every break in the case's timeline."""
+    """Every file whose bytes changed or vanished, every break in the case's timeline, and
+    a record (description, demand, order, complainant) that is not the one the timeline
+    last sealed: a change made without an amendment is reported like a changed file."""
     found = [
         Mismatch(case.reference, "", f"event {b.seq}: {b.problem}") for b in chain_verify(case)
     ]
+    sealed = record_hash_sealed(case)
+    if sealed is not None and sealed != record_hash_of(case):
+        found.append(
+            Mismatch(
+                case.reference,
+                "",
+                "the complaint's record (description, demand, order) does not match "
+                "the hash its timeline sealed",
+            )
+        )
     recorded = {
         e.payload.get("item"): e.payload.get("sha256")
         for e in case.events.filter(kind=EventKind.EVIDENCE_ADDED).only("payload")

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from casework.actions import case_file
+from complaints.choices import Urgency
 from complaints.errors import InvalidInput, NotFound
 from complaints.models import ComplaintCase
-from complaints.services import order_create, platform_get_or_create
+from complaints.services import order_create, platform_get_or_create, urgency_suggestion
 from evidence.services import bundle_create
 
 from .models import FilingDraft
@@ -37,6 +38,8 @@ FIELD_STEP = {
     "demand_amount": 4,
     "demand_within_hours": 4,
     "demand_text": 4,
+    "urgency": 4,
+    "urgency_reason": 4,
 }
 
 
@@ -141,6 +144,8 @@ def draft_submit(
             demand_text=demand.get("demand_text") or "",
             demand_amount=demand.get("demand_amount"),
             demand_within_hours=demand["demand_within_hours"],
+            urgency=demand.get("urgency") or Urgency.NORMAL,
+            urgency_reason=demand.get("urgency_reason") or "",
             harm_noticed_at=_aware(problem.get("harm_noticed_at")),
             bundle=locked.bundle,
             now=now,
@@ -155,3 +160,13 @@ def draft_get_for_user(user: Any, *, pk: int) -> FilingDraft:
     if draft is None:
         raise NotFound()
     return draft
+
+
+def draft_urgency_suggestion(draft: FilingDraft) -> str:
+    """Why step 4 pre-selects "urgent" (pre-filled as the reason), from what step 2 says;
+    "" when it does not (complaints.services.urgency_suggestion)."""
+    problem = draft.data.get("2") or {}
+    return urgency_suggestion(
+        description=str(problem.get("description") or ""),
+        problem_type=str(problem.get("problem_type") or ""),
+    )

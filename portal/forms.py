@@ -10,15 +10,19 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import (
+    COMPLAINANT_RESOLVED_OUTCOMES,
+    ENDING_OUTCOMES,
     DemandKind,
     PaymentMethod,
     ProblemType,
     ProductKind,
     ResolutionOutcome,
+    Urgency,
 )
 from complaints.errors import InvalidInput
 from complaints.models import Profile
-from complaints.services import demand_check, moment_check
+from complaints.records import AMENDABLE_FIELDS, field_label
+from complaints.services import demand_check, moment_check, urgency_check
 from evidence.models import EvidenceKind
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -236,23 +240,48 @@ class DemandStepForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    urgency = forms.ChoiceField(
+        label=_("How urgent is it?"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        required=False,  # unanswered (a draft saved before the question existed): normal
+        widget=forms.RadioSelect,
+        help_text=_("An urgent complaint asks the platform to answer within 2 hours."),
+    )
+    urgency_reason = forms.CharField(
+        label=_("Why is it urgent?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required when urgent, e.g. the money is needed today or the order may vanish."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if self.errors:
             return data
-        try:
-            demand_check(
+        data["urgency"] = data.get("urgency") or Urgency.NORMAL
+        checks = (
+            lambda: demand_check(
                 kind=data.get("demand_kind", ""),
                 amount=data.get("demand_amount"),
                 text=data.get("demand_text", ""),
                 within_hours=data.get("demand_within_hours"),
-            )
-        except InvalidInput as exc:
-            for field, messages in exc.fields.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
+            ),
+            lambda: urgency_check(
+                urgency=data.get("urgency", ""), reason=data.get("urgency_reason", "")
+            ),
+        )
+        for check in checks:
+            try:
+                check()
+            except InvalidInput as exc:
+                for field, messages in exc.fields.items():
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
         return data
 
 
@@ -284,6 +313,8 @@ class ExternalReferenceForm(forms.Form):
 
 
 class RejectResponseForm(forms.Form):
+    # Not required here: casework.actions.case_reject_response refuses a blank reason and
+    # its message lands on this field, the same as the API's.
     reason = forms.CharField(
         label=_("Why the response is not enough"),
         required=False,
@@ -293,8 +324,13 @@ class RejectResponseForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
+    """The complainant confirms a resolution; ending a case without one is withdrawing."""
+
     outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=ResolutionOutcome.choices, widget=forms.RadioSelect
+        label=_("How was it resolved?"),
+        choices=[(o.value, o.label) for o in COMPLAINANT_RESOLVED_OUTCOMES],
+        initial=ResolutionOutcome.RESOLVED,
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(
         label=_("Note (optional)"),
@@ -305,7 +341,51 @@ class ResolveForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("How do you want to end it?"),
+        choices=[(o.value, o.label) for o in ENDING_OUTCOMES],
+        initial=ResolutionOutcome.WITHDRAWN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_outcome(self) -> str:
+        return self.cleaned_data.get("outcome") or ResolutionOutcome.WITHDRAWN
+
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000)
     confirm = forms.BooleanField(
         label=_("Yes, withdraw this complaint. Its record and evidence are kept."),
+    )
+
+
+class ReopenForm(forms.Form):
+    # Required by casework.actions.case_reopen; its message lands on this field.
+    reason = forms.CharField(
+        label=_("What did not hold?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def amendable_choices() -> list[tuple[str, str]]:
+    return [(name, field_label(name)) for name in AMENDABLE_FIELDS]
+
+
+class AmendForm(forms.Form):
+    """A correction of the filed record; casework.actions.case_amend checks the value."""
+
+    field = forms.ChoiceField(label=_("What to correct"), choices=amendable_choices)
+    value = forms.CharField(
+        label=_("Corrected text"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Times as 2026-03-01 20:15:07, amounts as 30.00."),
+    )
+    reason = forms.CharField(
+        label=_("Why the correction"),
+        required=False,
+        max_length=2000,
+        help_text=_("Shown in the timeline; the original stays in the record."),
     )

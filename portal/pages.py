@@ -11,11 +11,13 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from casework.nextstep import next_step
 from complaints.access import cases_visible_to
-from complaints.choices import OPEN_STATUSES, CaseStatus
+from complaints.choices import ResolutionOutcome
 from complaints.errors import NotFound
 from complaints.models import CaseEvent, ComplaintCase
-from complaints.tiers import LADDER, Tier, tier_rank
+from complaints.records import AMENDABLE_FIELDS, field_label
+from complaints.tiers import LADDER, tier_rank
 from escalation.models import TierStage
 from evidence.models import EvidenceItem
 
@@ -77,36 +79,6 @@ def duration_text(seconds: int) -> str:
     return _("%(m)s min") % {"m": max(minutes, 0)}
 
 
-def next_step(case: ComplaintCase, stage: TierStage | None, clock: Clock) -> str:
-    """The one thing the complainant should do now, in one line."""
-    status = case.status
-    if status not in OPEN_STATUSES:
-        return _("Nothing more to do: this case is closed.")
-    if status == CaseStatus.AWAITING_COMPLAINANT:
-        return _("You were asked for more evidence: add it or send a message.")
-    if status == CaseStatus.RESPONDED:
-        return _("A response came in: read it, then accept or reject it.")
-    if case.needs_staff_attention:
-        return _("Every tier's deadline has passed; our staff will contact you.")
-    has_reference = bool(stage and stage.external_reference)
-    if case.tier == Tier.PLATFORM:
-        if has_reference:
-            return _("Wait for the platform's answer; we escalate if the deadline passes.")
-        return _(
-            "Send the complaint letter to %(platform)s, then record the ticket number here."
-        ) % {"platform": case.order.platform.name}
-    if case.tier == Tier.WATCHDOG:
-        if has_reference:
-            return _("Wait for 12315 / Black Cat; we escalate if the deadline passes.")
-        return _(
-            "File the watchdog complaint on 12315 or Black Cat with the document below, "
-            "then record its complaint number."
-        )
-    if case.tier == Tier.PAYMENT:
-        return _("Open a dispute with your payment channel using the document below.")
-    return _("Apply for mediation or a small-claims court with the evidence package.")
-
-
 @dataclass
 class CaseRow:
     case: ComplaintCase
@@ -134,7 +106,7 @@ def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
         case=case,
         stage=stage,
         clock=clock,
-        next_step=next_step(case, stage, clock),
+        next_step=next_step(case, stage),
         tier_rank=tier_rank(case.tier),
         countdown=countdown,
     )
@@ -142,6 +114,19 @@ def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
 
 def case_rows(user: Any, *, now: datetime) -> list[CaseRow]:
     return [case_row(case, now=now) for case in my_cases(user)]
+
+
+def event_words(event: CaseEvent) -> CaseEvent:
+    """Labels the timeline shows in words (in the page's language) for an event's codes."""
+    payload = event.payload or {}
+    field_name = payload.get("field", "")
+    event.field_label = field_label(field_name) if field_name in AMENDABLE_FIELDS else field_name  # type: ignore[attr-defined]
+    event.by_label = _("You") if payload.get("by") == "complainant" else _("Our staff")  # type: ignore[attr-defined]
+    outcome = payload.get("outcome", "")
+    event.outcome_label = (  # type: ignore[attr-defined]
+        ResolutionOutcome(outcome).label if outcome in ResolutionOutcome.values else outcome
+    )
+    return event
 
 
 @dataclass
@@ -156,6 +141,8 @@ def case_page(user: Any, *, reference: str, now: datetime) -> CasePage:
     """Everything the case page shows, in five queries whatever the case's size."""
     case = my_case_get(user, reference=reference)
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("-seq"))
+    for event in events:
+        event_words(event)
     stages = list(TierStage.objects.filter(case=case).order_by("opened_at"))
     items = list(EvidenceItem.objects.filter(bundle__case=case).order_by("uploaded_at", "pk"))
     return CasePage(row=case_row(case, now=now), events=events, stages=stages, items=items)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casework import actions
-from complaints.choices import DemandKind, ProblemType, ProductKind
+from complaints.choices import DemandKind, ProblemType, ProductKind, Urgency
 from complaints.models import ComplaintCase, Order, Platform
 
 
@@ -58,6 +58,8 @@ def case_filed(
     """A case filed through the real service, as the portal would."""
     complainant = complainant or UserFactory()
     order = kwargs.pop("order", None) or OrderFactory(owner=complainant)
+    if kwargs.get("urgency") == Urgency.URGENT:
+        kwargs.setdefault("urgency_reason", "今天急用")  # an urgent complaint says why
     return actions.case_file(
         complainant=complainant,
         order=order,

@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import actions
-from complaints.choices import ResolutionOutcome
+from complaints.choices import COMPLAINANT_RESOLVED_OUTCOMES, ENDING_OUTCOMES, ResolutionOutcome
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase
+from complaints.records import AMENDABLE_FIELDS
 
 from .. import selectors
 from ..permissions import CanEscalate, CanTriage
@@ -50,9 +51,16 @@ def _action_schema(input_serializer: Any) -> Any:
 
 
 class CaseWithdrawApi(CaseActionApi):
+    """End the case without a resolution: ``outcome`` withdrawn, gave_up or none."""
+
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(
             max_length=2000, required=False, default="", allow_blank=True
+        )
+        outcome = serializers.ChoiceField(
+            choices=[(o.value, o.label) for o in ENDING_OUTCOMES],
+            required=False,
+            default=ResolutionOutcome.WITHDRAWN,
         )
 
     @_action_schema(InputSerializer)
@@ -60,7 +68,9 @@ class CaseWithdrawApi(CaseActionApi):
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        actions.case_withdraw(case=case, actor=actor, reason=data["reason"])
+        actions.case_withdraw(
+            case=case, actor=actor, reason=data["reason"], outcome=data["outcome"]
+        )
 
 
 class CaseAcceptResponseApi(CaseActionApi):
@@ -73,6 +83,8 @@ class CaseAcceptResponseApi(CaseActionApi):
 
 
 class CaseRejectResponseApi(CaseActionApi):
+    """A ``reason`` is required (refused blank by the action, on the ``reason`` field)."""
+
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(
             max_length=2000, required=False, default="", allow_blank=True
@@ -87,8 +99,14 @@ class CaseRejectResponseApi(CaseActionApi):
 
 
 class CaseResolveApi(CaseActionApi):
+    """The complainant confirms a resolution; to end a case without one, use withdraw."""
+
     class InputSerializer(serializers.Serializer):
-        outcome = serializers.ChoiceField(choices=ResolutionOutcome.choices)
+        outcome = serializers.ChoiceField(
+            choices=[(o.value, o.label) for o in COMPLAINANT_RESOLVED_OUTCOMES],
+            required=False,
+            default=ResolutionOutcome.RESOLVED,
+        )
         note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
     @_action_schema(InputSerializer)
@@ -207,3 +225,80 @@ class CaseEscalateApi(CaseActionApi):
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
         actions.case_escalate_by_staff(case=case, actor=actor, reason=data["reason"])
+
+
+class CaseReopenApi(CaseActionApi):
+    """The resolution did not hold: reopen within the reopen window, with a ``reason``."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_reopen(case=case, actor=actor, reason=data["reason"])
+
+
+class CaseAmendApi(CaseActionApi):
+    """Correct one field of the filed record (the complainant, or triage staff).
+
+    ``field`` is one of the amendable fields; ``value`` as text (amounts ``"30.00"``,
+    times ISO 8601); ``reason`` is required. The timeline keeps before and after.
+    """
+
+    complainant_only = False
+
+    class InputSerializer(serializers.Serializer):
+        field = serializers.ChoiceField(choices=list(AMENDABLE_FIELDS))
+        value = serializers.CharField(
+            max_length=10000, required=False, default="", allow_blank=True
+        )
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CaseOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Correct the order number",
+                request_only=True,
+                value={
+                    "field": "order.order_number",
+                    "value": "20240521001",
+                    "reason": "抄错一位",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_amend(
+            case=case, actor=actor, field=data["field"], value=data["value"], reason=data["reason"]
+        )
+
+
+class CaseResolveByStaffApi(CaseActionApi):
+    """Staff treat a fulfilled case as resolved once the complainant stayed silent."""
+
+    complainant_only = False
+    permission_classes = [CanTriage]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=2000, required=False, default="", allow_blank=True
+        )
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_resolve_by_staff(case=case, actor=actor, reason=data["reason"])

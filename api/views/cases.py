@@ -91,6 +91,13 @@ class CaseListCreateApi(generics.ListAPIView):
         description = serializers.CharField(max_length=10000)
         demand = DemandInputSerializer()
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+        urgency_reason = serializers.CharField(
+            max_length=2000,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="Required when urgency is urgent (the same rule as the portal's).",
+        )
         harm_noticed_at = MomentField(required=False, allow_null=True)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

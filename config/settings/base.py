@@ -218,6 +218,7 @@ CASE_REFERENCE_PREFIX = env("CASE_REFERENCE_PREFIX", default="KM")
 
 # --- each part's own settings (one file per part, owned with it) --------------------------
 from config.settings.api import *  # noqa: E402
+from config.settings.casework import *  # noqa: E402
 from config.settings.escalation import *  # noqa: E402
 from config.settings.evidence import *  # noqa: E402
 from config.settings.portal import *  # noqa: E402

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import actions
-from complaints.choices import OPEN_STATUSES
+from complaints.choices import OPEN_STATUSES, CaseStatus
 from complaints.errors import DomainError, NotFound
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
@@ -20,10 +20,12 @@ from escalation.documents import document_render
 from escalation.selectors import case_limitation
 from evidence.selectors import checklist_for_case
 from portal.forms import (
+    AmendForm,
     EvidenceUploadForm,
     ExternalReferenceForm,
     MessageForm,
     RejectResponseForm,
+    ReopenForm,
     ResolveForm,
     WithdrawForm,
 )
@@ -51,6 +53,8 @@ CASE_FORMS: dict[str, type] = {
     "reference": ExternalReferenceForm,
     "reject": RejectResponseForm,
     "resolve": ResolveForm,
+    "reopen": ReopenForm,
+    "amend": AmendForm,
 }
 
 
@@ -76,6 +80,8 @@ def _render_case(
         "items": [{"item": i, **item_urls(i)} for i in page.items],
         "forms": forms,
         "is_open": case.status in OPEN_STATUSES,
+        "may_reopen": case.status == CaseStatus.RESOLVED,
+        "may_amend": case.status != CaseStatus.CLOSED,
     }
     return render(request, "portal/case_detail.html", context, status=status)
 
@@ -187,12 +193,49 @@ def case_mark_resolved(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def case_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_reopen(case=case, actor=request.user, reason=data["reason"])
+
+    return _case_action(
+        request, reference, "reopen", act, _("The case is reopened: the tier's clock runs again.")
+    )
+
+
+@login_required
+@require_POST
+def case_amend(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_amend(
+            case=case,
+            actor=request.user,
+            field=data["field"],
+            value=data["value"],
+            reason=data["reason"],
+        )
+
+    return _case_action(
+        request,
+        reference,
+        "amend",
+        act,
+        _("Correction recorded; the original stays in the record."),
+    )
+
+
+@login_required
 def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.case_withdraw(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+            actions.case_withdraw(
+                case=case,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                outcome=form.cleaned_data["outcome"],
+            )
         except DomainError as exc:
             messages.error(request, domain_message(exc))
         else:

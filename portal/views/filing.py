@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from complaints.choices import Urgency
 from complaints.errors import DomainError
 from complaints.models import ComplaintCase, Order, Platform
 from complaints.tiers import Tier
@@ -28,6 +29,7 @@ from portal.drafts import (
     draft_current,
     draft_save_step,
     draft_submit,
+    draft_urgency_suggestion,
 )
 from portal.forms import (
     PROBLEM_EXPLAINED,
@@ -107,11 +109,19 @@ def file_step(request: HttpRequest, step: int) -> HttpResponse:
         # step was sent on or the review page sent the complainant back to it.
         saved = draft.data.get(str(step))
         checked = bool(saved) and request.GET.get("check") == "1"
-        form = form_class(data=saved) if checked else form_class(initial=saved or None)
+        initial = dict(saved or {})
+        suggestion = draft_urgency_suggestion(draft) if step == 4 else ""
+        if suggestion and not initial.get("urgency"):
+            # Suggested, never imposed: both can be changed before sending the step on.
+            initial["urgency"] = Urgency.URGENT
+            initial["urgency_reason"] = initial.get("urgency_reason") or suggestion
+        form = form_class(data=saved) if checked else form_class(initial=initial or None)
         status = 200
     context = _wizard_context(draft, step, form=form)
     if step == 2:
         context["explained"] = PROBLEM_EXPLAINED
+    if step == 4:
+        context["urgency_suggested"] = bool(draft_urgency_suggestion(draft))
     return render(request, f"portal/file_step{step}.html", context, status=status)
 
 
@@ -239,6 +249,8 @@ def _preview_case(draft: Any, cleaned: dict[int, dict[str, Any]]) -> ComplaintCa
         demand_text=demand.get("demand_text", ""),
         demand_amount=demand.get("demand_amount"),
         demand_within_hours=demand["demand_within_hours"],
+        urgency=demand.get("urgency") or Urgency.NORMAL,
+        urgency_reason=demand.get("urgency_reason", ""),
         tier=Tier.PLATFORM,
     )
 

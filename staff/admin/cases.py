@@ -1,16 +1,18 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
+from complaints.access import Act, may_act
 from complaints.errors import DomainError
 from complaints.models import (
     CaseEvent,
@@ -21,6 +23,7 @@ from complaints.models import (
     Profile,
     ReferenceCounter,
 )
+from complaints.records import AMENDABLE_FIELDS, CASE_SEALED, ORDER_SEALED, field_label
 from complaints.redaction import (
     Recipient,
     case_keep,
@@ -82,6 +85,24 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["platform", "owner"]
     raw_id_fields = ["owner", "merchant"]
     date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """An order with a filed case is part of a sealed record: corrected by amendment
+        on the case page (casework.actions.case_amend), never edited here."""
+        if obj is not None and obj.cases.exists():
+            return ["owner", "platform", "merchant", *ORDER_SEALED, "created_at"]
+        return list(super().get_readonly_fields(request, obj))
+
+
+class AmendAdminForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("What to correct"),
+        choices=lambda: [(name, field_label(name)) for name in AMENDABLE_FIELDS],
+    )
+    value = forms.CharField(
+        label=_("Corrected text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(label=_("Why the correction"), required=False)
 
 
 class CaseEventInline(admin.TabularInline):
@@ -171,6 +192,8 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "closed_at",
         "needs_staff_attention",
         "resolution_outcome",
+        "urgency",
+        "urgency_reason",
     ]
     inlines = [TierStageInline, CaseEventInline]
     actions = ["assign_to_me"]
@@ -183,12 +206,6 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             return fields
         fields = [f"masked_{f}" if f in self.SECRET_FIELDS else f for f in fields]
         return [*fields, "reveal_secrets_link"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is None:
-            return readonly
-        return [*readonly, *(f"masked_{f}" for f in self.SECRET_FIELDS), "reveal_secrets_link"]
 
     @admin.display(description=_("description"))
     def masked_description(self, case: ComplaintCase) -> str:
@@ -207,14 +224,6 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             _("Reveal"),
             _("(needs the permission; recorded in the timeline)"),
         )
-
-    def get_urls(self) -> list[Any]:
-        reveal = path(
-            "<path:object_id>/reveal/",
-            self.admin_site.admin_view(self.reveal_view),
-            name="complaints_complaintcase_reveal",
-        )
-        return [reveal, *super().get_urls()]
 
     def reveal_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The case's free text and event payloads unmasked, after recording the reveal.
@@ -245,6 +254,66 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
                 else [],
             )
         return TemplateResponse(request, "admin/complaints/reveal_secrets.html", context)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """Every case here is filed, so what it says is sealed (complaints.records): the
+        description, demand, order and complainant change only by amendment."""
+        sealed = ["complainant", "order", "problem_type", "harm_noticed_at", *CASE_SEALED]
+        readonly = [*self.readonly_fields, *sealed, "amend_link"]
+        if obj is None:
+            return readonly
+        # Free text shows masked (complaints.redaction); the reveal link is for permitted staff.
+        return [*readonly, *(f"masked_{f}" for f in self.SECRET_FIELDS), "reveal_secrets_link"]
+
+    @admin.display(description=_("correct the record"))
+    def amend_link(self, case: ComplaintCase) -> str:
+        if not case.pk:
+            return ""
+        url = reverse("admin:complaints_complaintcase_amend", args=[case.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Record an amendment…"))
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<int:case_pk>/amend/",
+                self.admin_site.admin_view(self.amend_view),
+                name="complaints_complaintcase_amend",
+            ),
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="complaints_complaintcase_reveal",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def amend_view(self, request: HttpRequest, case_pk: int) -> HttpResponse:
+        """A correction by staff: the same action, and the same rules, as the portal's."""
+        case = (
+            ComplaintCase.objects.select_related("order", "complainant").filter(pk=case_pk).first()
+        )
+        if case is None or not may_act(request.user, case, Act.AMEND):
+            raise Http404
+        form = AmendAdminForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                actions.case_amend(case=case, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, str(error))
+                self.message_user(request, str(exc.message), messages.ERROR)
+            else:
+                self.message_user(request, _("Correction recorded in the timeline."))
+                return redirect("admin:complaints_complaintcase_change", case.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Correct the record of %(ref)s") % {"ref": case.reference},
+            "case": case,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/complaints/amend.html", context)
 
     @admin.display(description=_("platform"), ordering="order__platform__name")
     def platform(self, case: ComplaintCase) -> str:

@@ -58,6 +58,9 @@ POLICY = {
     "api:case-record-response": TRIAGE,
     "api:case-request-evidence": TRIAGE,
     "api:case-escalate": ESCALATE,
+    "api:case-amend": CASE_READ,  # the complainant, or a triager, corrects the record
+    "api:case-reopen": COMPLAINANT_ACTION,
+    "api:case-resolve-by-staff": TRIAGE,
     "api:webhook-list": WEBHOOKS,
     "api:bundle-list": SIGNED_IN,
     "api:bundle-detail": OWNER_ONLY,
@@ -88,6 +91,8 @@ POLICY = {
     "portal:case_reject_response": OWNER_ONLY,
     "portal:case_resolve": OWNER_ONLY,
     "portal:case_withdraw": OWNER_ONLY,
+    "portal:case_reopen": OWNER_ONLY,
+    "portal:case_amend": OWNER_ONLY,
 }
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # signing oneself in or out
 

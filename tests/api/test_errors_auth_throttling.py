@@ -52,7 +52,7 @@ def test_not_found_speaks_the_language_too(complainant, language, message) -> No
 def test_domain_errors_map_to_their_code(alice_api, alice_case) -> None:  # type: ignore[no-untyped-def]
     alice_api.post(f"/api/v1/cases/{alice_case.pk}/withdraw/", {}, format="json")
     response = alice_api.post(
-        f"/api/v1/cases/{alice_case.pk}/resolve/", {"outcome": "none"}, format="json"
+        f"/api/v1/cases/{alice_case.pk}/resolve/", {"outcome": "resolved"}, format="json"
     )
 
     assert response.status_code == 409

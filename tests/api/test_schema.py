@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casework.actions import case_record_response
+from casework.actions import case_record_response, case_resolve
 from config.wsgi import application
 from evidence.services import bundle_create, evidence_add
 from tests.api.files import png_bytes, png_upload, text_upload
@@ -88,10 +88,11 @@ def no_throttling(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    no_throttling, supervisor, complainant, capsys
+    no_throttling, supervisor, complainant, capsys, settings
 ) -> None:
     """Every operation, as a signed-in superuser who also owns cases, with path ids drawn
     both from real objects (to reach the success paths) and at random (to reach 404s)."""
+    settings.CASE_STAFF_RESOLVE_SILENCE_DAYS = 0  # so staff may resolve a fulfilled case
     platform = PlatformFactory()
     order = OrderFactory(owner=supervisor, platform=platform)
     cases = [case_filed(complainant=supervisor, order=order) for _ in range(3)]
@@ -116,8 +117,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         (withdrawn a case, discarded a draft file) cannot keep the next from ever
         succeeding. One case waits for the complainant's verdict on a response, so
         accepting can succeed."""
-        own = [case_filed(complainant=supervisor, order=order) for _ in range(3)]
+        own = [case_filed(complainant=supervisor, order=order) for _ in range(4)]
         case_record_response(case=own[2], actor=supervisor, source="respondent")
+        case_resolve(case=own[3], actor=supervisor)  # so reopening can succeed
         draft = bundle_create(owner=supervisor, now=timezone.now())
         draft_item = evidence_add(
             bundle=draft,
@@ -162,6 +164,14 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "kind": "error_screenshot",
             "file": png_bytes(random_colour()),
         },
+        "POST /api/v1/cases/{case_id}/amend/": lambda: {
+            "field": "description",
+            "value": f"付款后订单消失,更正 {rng.randint(1, 10**6)}",
+            "reason": "补充细节",
+        },
+        "POST /api/v1/cases/{case_id}/reopen/": lambda: {"reason": "退款没有到账"},
+        "POST /api/v1/cases/{case_id}/resolve-by-staff/": lambda: {"reason": "已退款,未回复"},
+        "POST /api/v1/cases/{case_id}/reject-response/": lambda: {"reason": "只退了一半"},
         "POST /api/v1/webhooks/": lambda: {
             "url": "https://hooks.example.cn/kamen",
             "platform_id": platform.pk,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_event_deadlines_recalculated'),
+        ('complaints', '0009_case_urgency_reason_outcomes_amended'),
     ]
 
     operations = [

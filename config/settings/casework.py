@@ -1,0 +1,13 @@
+"""The case lifecycle: how long a resolution stays open to reopening, and how long staff
+wait for the complainant before treating a fulfilled case as resolved.
+
+Star-imported at the end of base.py; read values through ``env``.
+"""
+
+from config.env import env
+
+# A resolved case may be reopened by the complainant for this many days, then it closes.
+CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
+# Staff may mark a case resolved (with a reason) only once the complainant has said nothing
+# for this many days after the respondent's fulfilment.
+CASE_STAFF_RESOLVE_SILENCE_DAYS = env.int("CASE_STAFF_RESOLVE_SILENCE_DAYS", default=7)
