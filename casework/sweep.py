@@ -123,9 +123,21 @@ def warning_notifications(records: Iterable[Warned]) -> list[Notification]:
 
 
 def _tally(records: list[Escalated], case_ids: list[int]) -> SweepResult:
+    """The batch's outcome; ``case_ids`` are the cases it escalated or flagged.
+
+    A claim can lock a case that a concurrent batch escalated and committed a moment
+    before: under READ COMMITTED the locked case row is re-read, but the joined stage
+    row comes from the statement's snapshot, so the closed stage still matched. The
+    engine re-reads the stages after locking and finds nothing due for such a case, so
+    it is left out here, and counted by the batch that escalated it.
+    """
     flagged = sum(1 for r in records if r.to_tier is None)
+    done = {r.case_id for r in records}
     return SweepResult(
-        escalated=len(records) - flagged, flagged=flagged, batches=1, case_ids=case_ids
+        escalated=len(records) - flagged,
+        flagged=flagged,
+        batches=1,
+        case_ids=[pk for pk in case_ids if pk in done],
     )
 
 
