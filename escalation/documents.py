@@ -7,11 +7,29 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from complaints.choices import ProblemType
-from complaints.models import ComplaintCase
+from complaints.choices import DemandKind, EventKind, ProblemType
+from complaints.models import ComplaintCase, Profile
 from complaints.records import record_amendments
 from complaints.redaction import Recipient, case_keep
 from evidence.models import EvidenceItem
+
+# Goods delivered online that never arrived or cannot be used: not delivered in the sense
+# of 电子商务法 art. 51.
+DELIVERY_PROBLEMS = frozenset({ProblemType.INVALID_CARD_KEY, ProblemType.NOT_DELIVERED})
+# 消费者权益保护法 art. 55: three times the price, at least 500 yuan.
+TREBLE_MINIMUM = Decimal("500")
+
+
+def treble_damages(case: ComplaintCase) -> Decimal | None:
+    """The 消费者权益保护法 art. 55 damages the court text claims for an invalid card key,
+    stated as an unconditional claim with its amount; None when the complainant's own
+    demand already asks for compensation (never claimed twice) or the case is no card key."""
+    if case.problem_type != ProblemType.INVALID_CARD_KEY:
+        return None
+    if case.demand_kind == DemandKind.REFUND_COMPENSATION:
+        return None
+    return max(Decimal(str(case.order.amount)) * 3, TREBLE_MINIMUM).quantize(Decimal("0.01"))
+
 
 # DOMAIN.md: the small-claims court is suggested above 500 yuan.
 SMALL_CLAIMS_SUGGESTED_ABOVE = Decimal("500")
@@ -37,6 +55,51 @@ def _evidence_items(case: ComplaintCase) -> list[Any]:
 
 
 @dataclass(frozen=True)
+class RecordFacts:
+    """What the record shows, so that a document states only that.
+
+    ``contacted_platform``: the platform stage on which the complainant recorded filing
+    with the platform (a date or a ticket number), else None: nobody may write "I
+    complained to the platform on …" without it. ``platform_missed``: the platform's
+    deadline passed with no answer accepted. ``steps_taken``: the tiers the case has left,
+    oldest first, never the current one.
+    """
+
+    contacted_platform: Any
+    platform_missed: bool
+    answer_accepted: bool
+    steps_taken: list[Any]
+
+
+def record_facts(case: ComplaintCase, stages: list[Any]) -> RecordFacts:
+    platform = next((s for s in stages if s.tier == "platform"), None)
+    contacted = (
+        platform
+        if platform is not None and (platform.filed_at or platform.external_reference)
+        else None
+    )
+    accepted = case.pk is not None and case.events.filter(kind=EventKind.RESPONSE_ACCEPTED).exists()
+    missed = bool(
+        platform is not None
+        and platform.close_reason == "expired"
+        and platform.responded_at is None
+        and not accepted
+    )
+    steps = [s for s in stages if s.closed_at is not None and s.tier != case.tier]
+    return RecordFacts(contacted, missed, accepted, steps)
+
+
+def complainant_identity(case: ComplaintCase) -> tuple[str, str]:
+    """(real name, phone) from the profile; the name in Chinese order (family name first)
+    when only Django's first and last names are known. Empty when unknown: the document
+    then asks for it instead of printing a login name."""
+    user = case.complainant
+    profile = Profile.objects.filter(user_id=user.pk).first()
+    name = (profile.name if profile else "") or f"{user.last_name}{user.first_name}".strip()
+    return name, (profile.phone if profile else "")
+
+
+@dataclass(frozen=True)
 class FilingDocument:
     tier: str
     language: str
@@ -55,6 +118,8 @@ def document_render(
     and language, so that a lawyer can edit the wording without touching code.
     """
     tier = tier or case.tier
+    stages = list(case.stages.order_by("opened_at")) if case.pk else []
+    name, phone = complainant_identity(case)
     with translation.override(language):
         context = {
             "case": case,
@@ -62,13 +127,17 @@ def document_render(
             "platform": case.order.platform,
             "merchant": case.order.merchant,
             "complainant": case.complainant,
-            "complainant_name": case.complainant.get_full_name() or case.complainant.username,
+            "complainant_name": name,
+            "complainant_phone": phone,
             # A case being previewed before filing has no stages or sealed evidence yet.
-            "stages": list(case.stages.order_by("opened_at")) if case.pk else [],
+            "stages": stages,
+            "facts": record_facts(case, stages),
             "evidence": _evidence_items(case) if case.pk else [],
             # Corrections since filing: the text above is the corrected one, and says so.
             "amendments": record_amendments(case) if case.pk else [],
             "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,
+            "delivery_case": case.problem_type in DELIVERY_PROBLEMS,
+            "treble_damages": treble_damages(case),
             "small_claims_suggested": Decimal(str(case.order.amount))
             > SMALL_CLAIMS_SUGGESTED_ABOVE,
             "today": timezone.localdate(),

@@ -32,6 +32,7 @@ from decimal import Decimal  # noqa: E402
 import pytest  # noqa: E402
 
 from complaints.choices import DemandKind, PaymentMethod, ProblemType  # noqa: E402
+from complaints.models import Profile  # noqa: E402
 from complaints.redaction import Recipient, redact  # noqa: E402
 from complaints.tiers import Tier  # noqa: E402
 
@@ -109,9 +110,10 @@ def test_payment_dispute_statement(complainant, scenario) -> None:  # type: igno
 @pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
 def test_legal_mediation_and_small_claims_drafts(complainant, scenario) -> None:  # type: ignore[no-untyped-def]
     case = _case(complainant, scenario)
+    Profile.objects.update_or_create(user=complainant, defaults={"name": "李四"})
     zh = document_render(case=case, tier=Tier.LEGAL, language="zh-hans").body
     assert "消费纠纷调解申请书" in zh and "民事起诉状(小额诉讼" in zh
-    assert "原告:alice" in zh and f"被告:{case.order.platform.name}" in zh
+    assert "原告:李四" in zh and f"被告:{case.order.platform.name}" in zh
     assert "判令被告全额原路退款" in zh and "本案诉讼费用由被告承担" in zh
     assert "《中华人民共和国电子商务法》第四十九条" in zh and "第五百七十七条" in zh
     assert "建议起诉" in zh  # 680 yuan is above the 500 yuan the articles suggest
