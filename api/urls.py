@@ -18,6 +18,8 @@ case_actions = {
     "record-response": actions.CaseRecordResponseApi,
     "request-evidence": actions.CaseRequestEvidenceApi,
     "escalate": actions.CaseEscalateApi,
+    "record-acceptance": actions.CaseRecordAcceptanceApi,
+    "resume": actions.CaseResumeApi,
 }
 
 urlpatterns = [

@@ -33,6 +33,8 @@ class Act(StrEnum):
     REQUEST_EVIDENCE = "request_evidence"
     ASSIGN = "assign"
     ESCALATE = "escalate"
+    RESUME = "resume"
+    RECORD_ACCEPTANCE = "record_acceptance"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -48,6 +50,8 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     Act.REQUEST_EVIDENCE: (False, (TRIAGE,)),
     Act.ASSIGN: (False, (TRIAGE,)),
     Act.ESCALATE: (False, (ESCALATE,)),
+    Act.RESUME: (False, (TRIAGE,)),
+    Act.RECORD_ACCEPTANCE: (True, (TRIAGE,)),
 }
 
 

@@ -66,6 +66,10 @@ class CaseStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CLOSED = "closed", _("Closed")
+    FULFILMENT_MISSED = "fulfilment_missed", _("Promised date passed: back on the ladder")
+    CLOCKS_RESUMED = "clocks_resumed", _("Clocks running again")
+    FILING_REMINDER = "filing_reminder", _("Reminder: file with the outside body")
+    OUTSIDE_ACCEPTED = "outside_accepted", _("Accepted by the outside body")
 
 
 OPEN_STATUSES = frozenset(
@@ -103,3 +107,7 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CLOSED = "closed", _("Closed")
+    FULFILMENT_MISSED = "fulfilment_missed", _("Promised date passed: back on the ladder")
+    CLOCKS_RESUMED = "clocks_resumed", _("Clocks running again")
+    FILING_REMINDER = "filing_reminder", _("Reminder: file with the outside body")
+    OUTSIDE_ACCEPTED = "outside_accepted", _("Accepted by the outside body")

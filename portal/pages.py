@@ -17,6 +17,7 @@ from complaints.errors import NotFound
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.tiers import LADDER, Tier, tier_rank
 from escalation.models import TierStage
+from escalation.waiting import Waiting, waiting_on
 from evidence.models import EvidenceItem
 
 
@@ -52,11 +53,15 @@ class Clock:
     paused: bool
     overdue: bool
     seconds_left: int | None
+    promise: bool = False  # the countdown is an accepted promise's, not the tier's
 
 
 def clock_of(stage: TierStage | None, *, now: datetime) -> Clock:
     if stage is None:
         return Clock(None, False, False, None)
+    if stage.accepted_at is not None and stage.fulfilment_due_at is not None:
+        left = int((stage.fulfilment_due_at - now).total_seconds())
+        return Clock(stage.fulfilment_due_at, False, left < 0, left, promise=True)
     if stage.paused_at is not None:
         return Clock(stage.next_due_at, True, False, None)
     if stage.next_due_at is None:
@@ -78,16 +83,39 @@ def duration_text(seconds: int) -> str:
 
 
 def next_step(case: ComplaintCase, stage: TierStage | None, clock: Clock) -> str:
-    """The one thing the complainant should do now, in one line."""
+    """The one thing the complainant should do now, in one line; it follows ``waiting_on``."""
     status = case.status
+    waiting = waiting_on(case, stage)
     if status not in OPEN_STATUSES:
         return _("Nothing more to do: this case is closed.")
+    if waiting == Waiting.FULFILMENT:
+        return _(
+            "You accepted the answer: mark the case resolved once the promise is kept. If "
+            "the promised date passes first, the case goes back on the ladder by itself."
+        )
     if status == CaseStatus.AWAITING_COMPLAINANT:
         return _("You were asked for more evidence: add it or send a message.")
     if status == CaseStatus.RESPONDED:
         return _("A response came in: read it, then accept or reject it.")
     if case.needs_staff_attention:
         return _("Every tier's deadline has passed; our staff will contact you.")
+    if waiting == Waiting.COMPLAINANT_FILES_OUTSIDE and case.tier == Tier.PAYMENT:
+        return _(
+            "Open a transaction complaint in the Alipay app with the document below, then "
+            "record its number and the expiry time Alipay shows."
+        )
+    if waiting == Waiting.COMPLAINANT_FILES_OUTSIDE:
+        return _(
+            "File the watchdog complaint on 12315 or Black Cat with the document below, "
+            "then record its complaint number and the date you filed: 12315's deadline "
+            "starts then."
+        )
+    if waiting == Waiting.OUTSIDE_BODY and case.tier == Tier.WATCHDOG:
+        if stage is not None and stage.outside_accepted_at is None:
+            return _(
+                "Wait for 12315 to accept the complaint (7 working days) and record the "
+                "date it does; we escalate if the deadline passes."
+            )
     has_reference = bool(stage and stage.external_reference)
     if case.tier == Tier.PLATFORM:
         if has_reference:
@@ -116,6 +144,7 @@ class CaseRow:
     tier_rank: int
     tier_count: int = len(LADDER)
     countdown: str = ""
+    waiting: Waiting = Waiting.NOBODY
 
 
 def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
@@ -137,6 +166,7 @@ def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
         next_step=next_step(case, stage, clock),
         tier_rank=tier_rank(case.tier),
         countdown=countdown,
+        waiting=waiting_on(case, stage),
     )
 
 

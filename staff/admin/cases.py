@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from complaints.models import (
     ReferenceCounter,
 )
 from escalation.models import TierStage
+from escalation.waiting import waiting_on
 
 
 class MerchantInline(admin.TabularInline):
@@ -113,6 +114,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "assigned_to",
         "needs_staff_attention",
+        "waiting",
         "created_at",
     ]
     list_filter = [
@@ -147,11 +149,39 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "resolution_outcome",
     ]
     inlines = [TierStageInline, CaseEventInline]
-    actions = ["assign_to_me"]
+    actions = ["assign_to_me", "resume_clocks"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintCase]:
+        open_stages = TierStage.objects.filter(closed_at__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("stages", queryset=open_stages, to_attr="open_stages"))
+        )
 
     @admin.display(description=_("platform"), ordering="order__platform__name")
     def platform(self, case: ComplaintCase) -> str:
         return case.order.platform.name
+
+    @admin.display(description=_("waiting on"))
+    def waiting(self, case: ComplaintCase) -> str:
+        stages = getattr(case, "open_stages", None)
+        if stages is None:
+            stages = list(case.stages.filter(closed_at__isnull=True))
+        return str(waiting_on(case, stages[0] if stages else None).label)
+
+    @admin.action(
+        description=_("Resume the clocks of the selected paused cases"), permissions=["triage"]
+    )
+    def resume_clocks(self, request: HttpRequest, queryset: QuerySet[ComplaintCase]) -> None:
+        done = 0
+        for case in queryset:
+            try:
+                actions.case_resume(case=case, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{case.reference}: {exc.message}", messages.ERROR)
+        self.message_user(request, _("%(count)d case(s) running again.") % {"count": done})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # cases are filed through the portal or the API, never created bare
