@@ -94,7 +94,9 @@ def outside_filing_first(tier: str, payment_method: str) -> bool:
     the filing. WeChat Pay's published rules count from the complaint too, but their fixed
     24 h / 72 h are close enough to the escalation that they start at the stage's opening.
     """
-    return tier == Tier.WATCHDOG or (tier == Tier.PAYMENT and payment_method == PaymentMethod.ALIPAY)
+    return tier == Tier.WATCHDOG or (
+        tier == Tier.PAYMENT and payment_method == PaymentMethod.ALIPAY
+    )
 
 
 def channel_terms(

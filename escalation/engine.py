@@ -375,11 +375,14 @@ def fulfilment_missed_claimed(*, case_ids: Sequence[int], now: datetime) -> list
             case__status__in=OPEN_STATUSES,
         )
     )
-    calendar = calendar_current() if stages else None
+    if not stages:
+        return []
+    calendar = calendar_current()
     missed: list[FulfilmentMissed] = []
     for stage in stages:
         promised_by = stage.fulfilment_due_at
-        assert promised_by is not None and calendar is not None
+        if promised_by is None:  # selected by fulfilment_due_at <= now; the column is nullable
+            continue
         case = stage.case
         stage_clocks_resume(stage, now=now, calendar=calendar)
         _stage_refresh_due(stage, now=now, calendar=calendar)
@@ -432,6 +435,7 @@ def file_reminders_claimed(*, case_ids: Sequence[int], now: datetime) -> list[Fi
     reminded = [
         FilingReminded(case_id, stage_id, tier, due, email or "")
         for stage_id, case_id, tier, due, email in rows
+        if due is not None
     ]
     if not reminded:
         return []

@@ -20,6 +20,7 @@ from complaints.timeline import (
     event_append,
 )
 
+from . import messages
 from .calendar import calendar_current, stage_provisional_from
 from .deadlines import (
     CLOCKS,
@@ -36,7 +37,6 @@ from .deadlines import (
     stage_deadlines,
     warn_at_for,
 )
-from . import messages
 from .models import DeadlinePolicy, TierStage
 from .workcalendar import WorkCalendar
 
@@ -114,9 +114,7 @@ def stage_fields(
 def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     """Open the case's stage at ``tier``; the current policy is copied onto it."""
     terms = policy_terms(tier=tier, urgency=case.urgency)
-    fields = stage_fields(
-        tier=tier, terms=terms, now=now, payment_method=case.order.payment_method
-    )
+    fields = stage_fields(tier=tier, terms=terms, now=now, payment_method=case.order.payment_method)
     stage = TierStage(case_id=case.pk, **fields)
     stage.save()
     return stage

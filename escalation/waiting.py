@@ -23,8 +23,9 @@ class Waiting(models.TextChoices):
     COMPLAINANT_DECIDES = "complainant_decides", _("Waiting for you to accept or reject the answer")
     FULFILMENT = "fulfilment", _("Waiting for the promise to be kept")
     COMPLAINANT_EVIDENCE = "complainant_evidence", _("Waiting for your evidence")
-    COMPLAINANT_FILES_OUTSIDE = "complainant_files_outside", _(
-        "Waiting for you to file with the outside body"
+    COMPLAINANT_FILES_OUTSIDE = (
+        "complainant_files_outside",
+        _("Waiting for you to file with the outside body"),
     )
     OUTSIDE_BODY = "outside_body", _("Waiting for the outside body")
     STAFF = "staff", _("Waiting for our staff")
@@ -57,8 +58,7 @@ def waiting_on(case: ComplaintCase, stage: TierStage | None) -> Waiting:
     if stage.tier == Tier.PLATFORM:
         return Waiting.RESPONDENT
     if stage.filed_at is None and (
-        stage.file_by_at is not None
-        or outside_filing_first(stage.tier, case.order.payment_method)
+        stage.file_by_at is not None or outside_filing_first(stage.tier, case.order.payment_method)
     ):
         return Waiting.COMPLAINANT_FILES_OUTSIDE
     return Waiting.OUTSIDE_BODY

@@ -110,12 +110,16 @@ def next_step(case: ComplaintCase, stage: TierStage | None, clock: Clock) -> str
             "then record its complaint number and the date you filed: 12315's deadline "
             "starts then."
         )
-    if waiting == Waiting.OUTSIDE_BODY and case.tier == Tier.WATCHDOG:
-        if stage is not None and stage.outside_accepted_at is None:
-            return _(
-                "Wait for 12315 to accept the complaint (7 working days) and record the "
-                "date it does; we escalate if the deadline passes."
-            )
+    if (
+        waiting == Waiting.OUTSIDE_BODY
+        and case.tier == Tier.WATCHDOG
+        and stage is not None
+        and stage.outside_accepted_at is None
+    ):
+        return _(
+            "Wait for 12315 to accept the complaint (7 working days) and record the "
+            "date it does; we escalate if the deadline passes."
+        )
     has_reference = bool(stage and stage.external_reference)
     if case.tier == Tier.PLATFORM:
         if has_reference:

@@ -130,8 +130,6 @@ class CaseExternalReferenceApi(CaseActionApi):
 class CaseRecordAcceptanceApi(CaseActionApi):
     """12315 accepted the complaint (``accepted_at``): its 45-working-day clock runs."""
 
-    complainant_only = False  # the complainant or triage staff (complaints.access)
-
     class InputSerializer(serializers.Serializer):
         accepted_at = serializers.DateTimeField()
 

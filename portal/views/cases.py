@@ -167,7 +167,11 @@ def case_record_acceptance(request: HttpRequest, reference: str) -> HttpResponse
         )
 
     return _case_action(
-        request, reference, "acceptance", act, _("Acceptance recorded: 12315's mediation clock runs.")
+        request,
+        reference,
+        "acceptance",
+        act,
+        _("Acceptance recorded: 12315's mediation clock runs."),
     )
 
 
@@ -180,7 +184,11 @@ def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
         )
 
     return _case_action(
-        request, reference, "accept", act, _("Response accepted. Mark the case resolved when it is.")
+        request,
+        reference,
+        "accept",
+        act,
+        _("Response accepted. Mark the case resolved when it is."),
     )
 
 

@@ -19,8 +19,8 @@ from escalation.calendar import (
 )
 from escalation.deadlines import calendar_last_year
 from escalation.models import DeadlinePolicy, HolidayNotice, HolidayNoticeDay, TierStage
-from escalation.waiting import waiting_on
 from escalation.services import calendar_recheck
+from escalation.waiting import waiting_on
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_requeue
 
