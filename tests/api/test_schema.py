@@ -5,6 +5,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import hypothesis
 import pytest
@@ -26,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casework.actions import case_record_response
+from casework.actions import case_escalate_by_staff, case_record_response
 from config.wsgi import application
 from evidence.services import bundle_create, evidence_add
 from tests.api.files import png_bytes, png_upload, text_upload
@@ -115,9 +116,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         """Each operation gets cases and a draft of its own, so what one operation did
         (withdrawn a case, discarded a draft file) cannot keep the next from ever
         succeeding. One case waits for the complainant's verdict on a response, so
-        accepting can succeed."""
-        own = [case_filed(complainant=supervisor, order=order) for _ in range(3)]
+        accepting can succeed; one is at the watchdog tier, so recording 12315's
+        acceptance can."""
+        own = [case_filed(complainant=supervisor, order=order) for _ in range(4)]
         case_record_response(case=own[2], actor=supervisor, source="respondent")
+        case_escalate_by_staff(case=own[3], actor=supervisor, reason="12315")
         draft = bundle_create(owner=supervisor, now=timezone.now())
         draft_item = evidence_add(
             bundle=draft,
@@ -161,6 +164,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "POST /api/v1/bundles/{bundle_id}/items/": lambda: {
             "kind": "error_screenshot",
             "file": png_bytes(random_colour()),
+        },
+        "POST /api/v1/cases/{case_id}/record-acceptance/": lambda: {
+            "accepted_at": (timezone.now() - timedelta(minutes=5)).isoformat()
         },
         "POST /api/v1/webhooks/": lambda: {
             "url": "https://hooks.example.cn/kamen",
