@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from complaints.models import ComplaintCase
 from escalation.calendar import calendar_current, stage_explanation
+from escalation.waiting import Waiting, waiting_on
 from evidence.models import EvidenceKind
 
 from .selectors import case_stage
@@ -69,6 +70,18 @@ class StageOutputSerializer(serializers.Serializer):
     paused_at = serializers.DateTimeField(allow_null=True)
     filed_at = serializers.DateTimeField(allow_null=True)
     external_reference = serializers.CharField()
+    accepted_at = serializers.DateTimeField(
+        allow_null=True, help_text="The complainant accepted the answer's promise."
+    )
+    fulfilment_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The promised date; the tier's clocks stand still until then.",
+    )
+    file_by_at = serializers.DateTimeField(
+        allow_null=True, help_text="Reminder to file with the outside body (never escalates)."
+    )
+    outside_accepted_at = serializers.DateTimeField(allow_null=True)
+    outside_expires_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     provisional = serializers.BooleanField(
         help_text="A working-day clock counts statutory holidays by rule: the year's "
@@ -115,6 +128,7 @@ class CaseOutputSerializer(serializers.Serializer):
     assigned = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     stage = serializers.SerializerMethodField()
+    waiting_on = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
@@ -129,6 +143,11 @@ class CaseOutputSerializer(serializers.Serializer):
     def get_stage(self, case: ComplaintCase) -> dict[str, Any] | None:
         stage = case_stage(case)
         return StageOutputSerializer(stage, context=self.context).data if stage else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Waiting.choices))
+    def get_waiting_on(self, case: ComplaintCase) -> str:
+        """Whose move it is (escalation.waiting): the portal and admin show the same."""
+        return str(waiting_on(case, case_stage(case)))
 
 
 class DraftItemOutputSerializer(serializers.Serializer):

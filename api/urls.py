@@ -21,6 +21,8 @@ case_actions = {
     "amend": actions.CaseAmendApi,
     "reopen": actions.CaseReopenApi,
     "resolve-by-staff": actions.CaseResolveByStaffApi,
+    "record-acceptance": actions.CaseRecordAcceptanceApi,
+    "resume": actions.CaseResumeApi,
 }
 
 urlpatterns = [

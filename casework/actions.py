@@ -52,13 +52,15 @@ from complaints.tiers import Tier
 from complaints.timeline import event_append
 from complaints.transitions import case_transition
 from escalation import messages
-from escalation.models import StageCloseReason
+from escalation.models import StageCloseReason, TierStage
 from escalation.services import (
+    stage_accept,
     stage_close_open,
     stage_open,
     stage_pause,
     stage_recalculate,
     stage_record_filing,
+    stage_record_outside_acceptance,
     stage_record_response,
     stage_reopen,
     stage_restart_update_clock,
@@ -568,15 +570,37 @@ def case_record_response(
 
 
 def case_accept_response(
-    *, case: ComplaintCase, actor: Any, now: datetime | None = None
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    promised_by: datetime | None = None,
+    now: datetime | None = None,
 ) -> ComplaintCase:
-    """The complainant accepts the response; they mark the case resolved once it is carried out."""
+    """The complainant accepts the response's promise; they mark the case resolved once it
+    is carried out.
+
+    The tier's clocks stop and the promise's clock runs to ``promised_by`` (the date the
+    answer named, asked when accepting; the stage's resolution deadline when none was
+    given). If it passes unconfirmed the sweep returns the case to the ladder with the
+    time its clocks had left (``engine.fulfilment_missed_claimed``).
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.ACCEPT_RESPONSE)
     if case.status != CaseStatus.RESPONDED:
         raise InvalidTransition()
     with case_writes(case):
-        event_append(case=case, kind=EventKind.RESPONSE_ACCEPTED, actor=actor, now=now)
+        stage = stage_accept(case=case, now=now, promised_by=promised_by)
+        event_append(
+            case=case,
+            kind=EventKind.RESPONSE_ACCEPTED,
+            actor=actor,
+            payload={
+                "tier": stage.tier,
+                "promised_by": stage.fulfilment_due_at,
+                "date_given": promised_by is not None,
+            },
+            now=now,
+        )
     return case
 
 
@@ -602,6 +626,9 @@ def case_reject_response(
             payload={"reason": reason},
             now=now,
         )
+        # A promise accepted earlier and now rejected: the clocks run on from where they
+        # stood at acceptance (a RESPONDED stage is paused only by an acceptance).
+        stage_resume(case=case, now=now)
     return case
 
 
@@ -613,6 +640,10 @@ def case_request_evidence(
     check_act(actor, case, Act.REQUEST_EVIDENCE)
     if not message.strip():
         raise InvalidInput(fields={"message": [str(messages.EVIDENCE_REQUEST_EMPTY)]})
+    if TierStage.objects.filter(
+        case=case, closed_at__isnull=True, accepted_at__isnull=False
+    ).exists():
+        raise InvalidTransition(fields={"status": [str(messages.ACCEPTED_PROMISE_RUNS)]})
     with case_writes(case):
         case_transition(
             case=case,
@@ -640,31 +671,104 @@ def case_message(
         event_append(
             case=case, kind=EventKind.MESSAGE, actor=actor, payload={"text": text.strip()}, now=now
         )
-        if case.status == CaseStatus.AWAITING_COMPLAINANT:
-            case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=now)
-            stage_resume(case=case, now=now)
+        _clocks_resume(case=case, actor=actor, by="message", now=now)
         stage_restart_update_clock(case=case, now=now)
     return case
 
 
+def _clocks_resume(*, case: ComplaintCase, actor: Any, by: str, now: datetime) -> bool:
+    """A request for evidence is answered (``by`` a message, an upload, or staff): the case
+    is back in progress and its clocks run with the time they had left (at least the
+    resume minimum). In the caller's ``case_writes``; False if nothing was waiting."""
+    if case.status != CaseStatus.AWAITING_COMPLAINANT:
+        return False
+    case_transition(
+        case=case,
+        to_status=CaseStatus.IN_PROGRESS,
+        actor=actor,
+        event_kind=EventKind.CLOCKS_RESUMED,
+        payload={"by": by},
+        now=now,
+    )
+    stage_resume(case=case, now=now)
+    return True
+
+
+def case_resume(*, case: ComplaintCase, actor: Any, now: datetime | None = None) -> ComplaintCase:
+    """Staff restart the clocks of a case paused for evidence (the complainant answered
+    another way, or the request is no longer needed)."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.RESUME)
+    if case.status != CaseStatus.AWAITING_COMPLAINANT:
+        raise InvalidTransition(fields={"status": [str(messages.NOT_PAUSED)]})
+    with case_writes(case):
+        _clocks_resume(case=case, actor=actor, by="staff", now=now)
+    return case
+
+
 def case_record_external_reference(
-    *, case: ComplaintCase, actor: Any, reference: str, now: datetime | None = None
+    *,
+    case: ComplaintCase,
+    actor: Any,
+    reference: str,
+    filed_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> ComplaintCase:
-    """The number the current tier gave the complaint; its date interrupts the limitation period."""
+    """The number the current tier gave the complaint; its date interrupts the limitation period.
+
+    ``filed_at`` (when the complainant filed there; now if not given) starts an outside
+    body's clock: 12315's accept clock (市场监督管理投诉举报处理暂行办法 art. 14).
+    ``expires_at`` is the expiry an Alipay complaint shows; it becomes the stage's deadline.
+    """
     now = now or timezone.now()
     check_act(actor, case, Act.EXTERNAL_REFERENCE)
     reference = reference.strip()
     if not reference:
         raise InvalidInput(fields={"reference": [str(messages.REFERENCE_EMPTY)]})
+    services.moment_check(field="filed_at", value=filed_at, now=now)
     with case_writes(case):
-        stage = stage_record_filing(case=case, reference=reference, now=now)
+        stage = stage_record_filing(
+            case=case, reference=reference, now=now, filed_at=filed_at, expires_at=expires_at
+        )
         if stage is None:
             raise InvalidTransition()
         event_append(
             case=case,
             kind=EventKind.EXTERNAL_REFERENCE,
             actor=actor,
-            payload={"tier": stage.tier, "reference": reference, "filed_at": stage.filed_at},
+            payload={
+                "tier": stage.tier,
+                "reference": reference,
+                "filed_at": stage.filed_at,
+                "expires_at": stage.outside_expires_at,
+            },
+            now=now,
+        )
+    return case
+
+
+def case_record_acceptance(
+    *, case: ComplaintCase, actor: Any, accepted_at: datetime, now: datetime | None = None
+) -> ComplaintCase:
+    """12315 accepted the complaint on ``accepted_at``: its accept clock stops and its
+    45-working-day mediation clock runs from then (市场监督管理投诉举报处理暂行办法 art. 21)."""
+    now = now or timezone.now()
+    check_act(actor, case, Act.RECORD_ACCEPTANCE)
+    services.moment_check(field="accepted_at", value=accepted_at, now=now)
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition()
+    with case_writes(case):
+        stage = stage_record_outside_acceptance(case=case, accepted_at=accepted_at, now=now)
+        event_append(
+            case=case,
+            kind=EventKind.OUTSIDE_ACCEPTED,
+            actor=actor,
+            payload={
+                "tier": stage.tier,
+                "accepted_at": accepted_at,
+                "resolution_due": stage.resolution_due_at,
+            },
             now=now,
         )
     return case
@@ -725,6 +829,9 @@ def case_evidence_add(
     try:
         for upload in files:
             with case_writes(case):
+                if getattr(actor, "pk", None) == case.complainant_id:
+                    # The complainant's upload answers a request for evidence.
+                    _clocks_resume(case=case, actor=actor, by="upload", now=now)
                 item = evidence_add(
                     bundle=case.evidence_bundle,
                     actor=actor,

@@ -1,4 +1,5 @@
-"""The complainant's next step, derived from the case and its current stage alone.
+"""The complainant's next step, derived from the case, its current stage and who the case
+waits on (escalation.waiting) alone.
 
 One function for every interface (portal pages, API): the step is computed, never stored,
 so it cannot drift from what happened. Invariant: it never asks for something already
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from complaints.choices import CaseStatus
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
+from escalation.waiting import Waiting, waiting_on
 
 
 def next_step(case: ComplaintCase, stage: Any) -> str:
@@ -29,12 +31,40 @@ def next_step(case: ComplaintCase, stage: Any) -> str:
         ) % {"date": timezone.localtime(until).strftime("%Y-%m-%d")}
     if status in (CaseStatus.WITHDRAWN, CaseStatus.CLOSED, CaseStatus.RESOLVED):
         return _("Nothing more to do: this case is closed.")
+    waiting = waiting_on(case, stage)
+    if waiting == Waiting.FULFILMENT:
+        return _(
+            "You accepted the answer: mark the case resolved once the promise is kept. If "
+            "the promised date passes first, the case goes back on the ladder by itself."
+        )
     if status == CaseStatus.AWAITING_COMPLAINANT:
         return _("You were asked for more evidence: add it or send a message.")
     if status == CaseStatus.RESPONDED:
         return _("A response came in: read it, then accept or reject it.")
     if case.needs_staff_attention:
         return _("Every tier's deadline has passed; our staff will contact you.")
+    if waiting == Waiting.COMPLAINANT_FILES_OUTSIDE and case.tier == Tier.PAYMENT:
+        return _(
+            "Open a transaction complaint in the Alipay app with the document below, then "
+            "record its number and the expiry time Alipay shows."
+        )
+    if waiting == Waiting.COMPLAINANT_FILES_OUTSIDE:
+        return _(
+            "File the watchdog complaint on 12315 or Black Cat with the document below, "
+            "then record its complaint number and the date you filed: 12315's deadline "
+            "starts then."
+        )
+    if (
+        waiting == Waiting.OUTSIDE_BODY
+        and case.tier == Tier.WATCHDOG
+        and stage is not None
+        and stage.outside_accepted_at is None
+        and not stage.responded_at
+    ):
+        return _(
+            "Wait for 12315 to accept the complaint (7 working days) and record the "
+            "date it does; we escalate if the deadline passes."
+        )
     filed = bool(stage and (stage.external_reference or stage.filed_at))
     answered = bool(stage and stage.responded_at)
     if case.tier == Tier.PLATFORM:

@@ -19,15 +19,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from complaints.choices import OPEN_STATUSES
 from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, ComplaintCase
-from complaints.tiers import tier_next
+from complaints.tiers import Tier, tier_next
 from escalation import engine, messages
 from escalation.deadlines import PolicyTerms
-from escalation.engine import Escalated, Warned
+from escalation.engine import Escalated, FilingReminded, FulfilmentMissed, Warned
 from escalation.models import TierStage
 from escalation.services import policy_terms_all
 from notifications.outbox import Notification, notifications_queue
@@ -41,6 +42,8 @@ class SweepResult:
     escalated: int = 0
     flagged: int = 0
     warned: int = 0
+    returned: int = 0  # accepted promises whose date passed: back on the ladder
+    reminded: int = 0  # outside filings overdue: reminded, not escalated
     batches: int = 0
     case_ids: list[int] = field(default_factory=list)  # claimed, in claiming order
     planned: list[dict[str, Any]] = field(default_factory=list)
@@ -49,6 +52,8 @@ class SweepResult:
         self.escalated += other.escalated
         self.flagged += other.flagged
         self.warned += other.warned
+        self.returned += other.returned
+        self.reminded += other.reminded
         self.batches += other.batches
         self.case_ids += other.case_ids
 
@@ -141,7 +146,9 @@ def _tally(records: list[Escalated], case_ids: list[int]) -> SweepResult:
     )
 
 
-def _webhooks_for(records: Iterable[Escalated | Warned], *, now: datetime) -> None:
+def _webhooks_for(
+    records: Iterable[Escalated | Warned | FulfilmentMissed | FilingReminded], *, now: datetime
+) -> None:
     """The webhook deliveries owed for the events the engine just wrote (same transaction)."""
     case_ids = sorted({r.case_id for r in records})
     if case_ids:
@@ -182,6 +189,85 @@ def warn_batch(*, now: datetime, batch_size: int | None = None) -> SweepResult:
         notifications_queue(warning_notifications(records), now=now)
         _webhooks_for(records, now=now)
     return SweepResult(warned=len(records), batches=1, case_ids=case_ids)
+
+
+def filing_reminder_notifications(records: Iterable[FilingReminded]) -> list[Notification]:
+    """The complainant's reminder to file with the outside body and record it, once per stage.
+
+    Written in the site's language: the outbox sends subject and body as they are.
+    """
+    items: list[Notification] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for r in records:
+            if not r.complainant_email:
+                continue
+            reference = (
+                ComplaintCase.objects.filter(pk=r.case_id).values_list("reference", flat=True).get()
+            )
+            tier = Tier(r.tier).label
+            items.append(
+                Notification(
+                    dedupe_key=f"file-reminder:{r.stage_id}",
+                    to=(r.complainant_email,),
+                    case_id=r.case_id,
+                    subject=_("Case %(ref)s: file with %(tier)s and record it")
+                    % {"ref": reference, "tier": tier},
+                    body=_(
+                        "Your case %(ref)s is at %(tier)s. Its deadline only starts when you "
+                        "file there: file with the document on your case page, then record "
+                        "the date and the complaint number there. Until then nothing "
+                        "escalates."
+                    )
+                    % {"ref": reference, "tier": tier},
+                )
+            )
+    return items
+
+
+def promises_batch(*, now: datetime, batch_size: int | None = None) -> SweepResult:
+    """One transaction: claim up to ``batch_size`` cases whose accepted promise ran out and
+    return them to the ladder (``engine.fulfilment_missed_claimed``)."""
+    batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
+    with transaction.atomic():
+        case_ids = engine.claim_fulfilment_due(now=now, limit=batch_size)
+        if not case_ids:
+            return SweepResult()
+        records: list[FulfilmentMissed] = engine.fulfilment_missed_claimed(
+            case_ids=case_ids, now=now
+        )
+        _webhooks_for(records, now=now)
+    return SweepResult(returned=len(records), batches=1, case_ids=case_ids)
+
+
+def reminders_batch(*, now: datetime, batch_size: int | None = None) -> SweepResult:
+    """One transaction: claim up to ``batch_size`` cases with an outside filing overdue,
+    record the reminders and queue their emails."""
+    batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
+    with transaction.atomic():
+        case_ids = engine.claim_file_reminders(now=now, limit=batch_size)
+        if not case_ids:
+            return SweepResult()
+        records = engine.file_reminders_claimed(case_ids=case_ids, now=now)
+        notifications_queue(filing_reminder_notifications(records), now=now)
+        _webhooks_for(records, now=now)
+    return SweepResult(reminded=len(records), batches=1, case_ids=case_ids)
+
+
+def sweep_promises_and_reminders(*, now: datetime, batch_size: int | None = None) -> SweepResult:
+    """The promise pass, then the filing-reminder pass, batch after batch.
+
+    Runs before the escalation batches, so a case whose promise ran out is back on the
+    ladder (with at least the resume minimum left) before anything escalates.
+    """
+    batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
+    result = SweepResult()
+    for batch in (promises_batch, reminders_batch):
+        while True:
+            part = batch(now=now, batch_size=batch_size)
+            result.add(part)
+            if len(part.case_ids) < batch_size:
+                break
+    return result
 
 
 def sweep_escalations(*, now: datetime, batch_size: int | None = None) -> SweepResult:
@@ -225,14 +311,17 @@ def sweep_overdue(
     now = now or timezone.now()
     if dry_run:
         return SweepResult(planned=sweep_plan(now=now))
-    result = sweep_escalations(now=now, batch_size=batch_size)
+    result = sweep_promises_and_reminders(now=now, batch_size=batch_size)
+    result.add(sweep_escalations(now=now, batch_size=batch_size))
     result.add(sweep_warnings(now=now, batch_size=batch_size))
-    if result.escalated or result.flagged or result.warned:
+    if result.escalated or result.flagged or result.warned or result.returned or result.reminded:
         logger.info(
-            "sweep: escalated %d, flagged %d, warned %d in %d batches",
+            "sweep: escalated %d, flagged %d, warned %d, returned %d, reminded %d in %d batches",
             result.escalated,
             result.flagged,
             result.warned,
+            result.returned,
+            result.reminded,
             result.batches,
         )
     return result
@@ -292,6 +381,11 @@ def case_escalate(*, case: ComplaintCase, actor: Any, reason: str, now: datetime
         status, tier = engine.case_lock(case_id=case.pk)
         if status not in OPEN_STATUSES:
             raise InvalidTransition()
+        if TierStage.objects.filter(
+            case_id=case.pk, closed_at__isnull=True, accepted_at__isnull=False
+        ).exists():
+            # The complainant accepted a promise: it is theirs to reject, not staff's.
+            raise InvalidTransition(fields={"status": [str(messages.ACCEPTED_PROMISE_RUNS)]})
         if tier_next(tier) is None:
             raise InvalidInput(fields={"tier": [str(messages.LAST_TIER)]})
         if not _escalate_one(

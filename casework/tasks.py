@@ -76,6 +76,7 @@ def sweep_overdue(
     """
     moment = _moment(now)
     size = batch_size or settings.ESCALATION_SWEEP_BATCH_SIZE
+    passes = sweep.sweep_promises_and_reminders(now=moment, batch_size=size)
     due = engine.due_count(now=moment)
     batches = math.ceil(due / size)
     queue = (self.request.delivery_info or {}).get("routing_key")
@@ -90,6 +91,8 @@ def sweep_overdue(
         "escalated_here": result.escalated,
         "flagged_here": result.flagged,
         "warned": result.warned,
+        "returned": passes.returned,
+        "reminded": passes.reminded,
         "sent": _drain(now=moment),
     }
 

@@ -36,6 +36,8 @@ class Act(StrEnum):
     AMEND = "amend"
     REOPEN = "reopen"
     RESOLVE_BY_STAFF = "resolve_by_staff"
+    RESUME = "resume"
+    RECORD_ACCEPTANCE = "record_acceptance"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -58,6 +60,8 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     # Staff treat a case as resolved only after the complainant fell silent (the action
     # checks the silence); the complainant uses RESOLVE.
     Act.RESOLVE_BY_STAFF: (False, (TRIAGE,)),
+    Act.RESUME: (False, (TRIAGE,)),
+    Act.RECORD_ACCEPTANCE: (True, (TRIAGE,)),
 }
 
 

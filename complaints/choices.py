@@ -130,3 +130,7 @@ class EventKind(models.TextChoices):
     AMENDED = "amended", _("Record corrected")
     REOPENED = "reopened", _("Reopened")
     SECRETS_REVEALED = "secrets_revealed", _("Secrets shown unmasked to staff")
+    FULFILMENT_MISSED = "fulfilment_missed", _("Promised date passed: back on the ladder")
+    CLOCKS_RESUMED = "clocks_resumed", _("Clocks running again")
+    FILING_REMINDER = "filing_reminder", _("Reminder: file with the outside body")
+    OUTSIDE_ACCEPTED = "outside_accepted", _("Accepted by the outside body")

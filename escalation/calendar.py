@@ -209,11 +209,7 @@ def notice_days_import(
 
 
 def _clock_starts(stage: TierStage) -> dict[str, datetime]:
-    return {
-        "first_response": stage.opened_at,
-        "update": stage.update_anchor_at or stage.opened_at,
-        "resolution": stage.opened_at,
-    }
+    return {clock: stage.clock_start(clock) for clock in CLOCKS}
 
 
 def stage_provisional_from(stage: TierStage, calendar: WorkCalendar) -> date | None:

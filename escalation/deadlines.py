@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.choices import Urgency
+from complaints.choices import PaymentMethod, Urgency
 from complaints.tiers import Tier
 
 from .workcalendar import DayInfo, WorkCalendar, library_years
@@ -83,6 +83,35 @@ DEFAULT_TERMS: dict[tuple[str, str], PolicyTerms] = {
     (Tier.LEGAL, Urgency.NORMAL): PolicyTerms(None, ClockRule(14 * 24, H), None),
     (Tier.LEGAL, Urgency.URGENT): PolicyTerms(None, ClockRule(7 * 24, H), None),
 }
+
+
+def outside_filing_first(tier: str, payment_method: str) -> bool:
+    """Whether the tier's clocks are an outside body's, started by the complainant's filing.
+
+    12315's 7-working-day accept clock starts when the complaint reaches 12315
+    (市场监督管理投诉举报处理暂行办法 art. 14), and an Alipay transaction complaint carries
+    the expiry Alipay gives it; the portal learns either only when the complainant records
+    the filing. WeChat Pay's published rules count from the complaint too, but their fixed
+    24 h / 72 h are close enough to the escalation that they start at the stage's opening.
+    """
+    return tier == Tier.WATCHDOG or (
+        tier == Tier.PAYMENT and payment_method == PaymentMethod.ALIPAY
+    )
+
+
+def channel_terms(
+    terms: PolicyTerms, *, tier: str, payment_method: str, other_hours: int
+) -> PolicyTerms:
+    """The payment tier's terms for the order's channel; other tiers' terms unchanged.
+
+    WeChat Pay: the policy's (its published consumer-complaint rules: the merchant's
+    first reply within 24 h, resolved within 72 h). Alipay: each complaint's own expiry
+    (recorded with the filing), ``other_hours`` when none was recorded. Channels that
+    publish no deadline (bank cards, balances): ``other_hours`` to resolution.
+    """
+    if tier != Tier.PAYMENT or payment_method == PaymentMethod.WECHAT_PAY:
+        return terms
+    return PolicyTerms(None, None, ClockRule(other_hours, ClockUnit.HOURS))
 
 
 def calendar_last_year() -> int:

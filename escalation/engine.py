@@ -21,16 +21,18 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from complaints.bulk import db_datetime, db_json, insert_rows
-from complaints.choices import OPEN_STATUSES, EventKind
+from complaints.choices import OPEN_STATUSES, CaseStatus, EventKind
 from complaints.errors import ConcurrentChange
 from complaints.models import ComplaintCase
 from complaints.sql import ids_in
 from complaints.tiers import tier_next
-from complaints.timeline import EventEntry, events_append
+from complaints.timeline import EventEntry, event_append, events_append
+from complaints.transitions import case_transition
 
+from .calendar import calendar_current
 from .deadlines import PolicyTerms
 from .models import StageCloseReason, TierStage
-from .services import policy_terms_all, stage_fields
+from .services import _stage_refresh_due, policy_terms_all, stage_clocks_resume, stage_fields
 
 
 class Escalated(NamedTuple):
@@ -189,6 +191,7 @@ def escalate_claimed(
             "tier",
             "next_due_at",
             "case__urgency",
+            "case__order__payment_method",
             "case__complainant__email",
             "case__assigned_to_id",
             "case__assigned_to__email",
@@ -198,7 +201,7 @@ def escalate_claimed(
         return []
     terms = terms if terms is not None else policy_terms_all()
     reason = str(StageCloseReason.ESCALATED_BY_STAFF if actor_id else StageCloseReason.EXPIRED)
-    stage_rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+    stage_rows: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     stage_columns: tuple[str, ...] = ()
     close_ids: list[int] = []
     flag_stage_ids: list[int] = []
@@ -207,7 +210,9 @@ def escalate_claimed(
     new_stages: list[tuple[Any, ...]] = []
     events: list[EventEntry] = []
     done: list[Escalated] = []
-    for stage_id, case_id, tier, due_at, urgency, to_complainant, assignee_id, to_staff in stages:
+    for row in stages:
+        stage_id, case_id, tier, due_at, urgency, channel = row[:6]
+        to_complainant, assignee_id, to_staff = row[6:]
         nxt = tier_next(tier)
         done.append(
             Escalated(
@@ -228,9 +233,12 @@ def escalate_claimed(
             continue
         close_ids.append(stage_id)
         to_tier[str(nxt)].append(case_id)
-        key = (str(nxt), urgency)
+        key = (str(nxt), urgency, channel)
         if key not in stage_rows:
-            fields = {**stage_fields(tier=str(nxt), terms=terms[key], now=now), **_STAGE_DEFAULTS}
+            built = stage_fields(
+                tier=str(nxt), terms=terms[(str(nxt), urgency)], now=now, payment_method=channel
+            )
+            fields = {**built, **_STAGE_DEFAULTS}
             stage_columns = ("case_id", *fields)
             stage_rows[key] = tuple(_db_value(v) for v in fields.values())
         new_stages.append((case_id, *stage_rows[key]))
@@ -309,3 +317,136 @@ def warn_claimed(*, case_ids: Sequence[int], now: datetime) -> list[Warned]:
     )
     events_append(events, now=now)
     return warned
+
+
+# --- the promise and filing clocks -------------------------------------------------------
+
+
+class FulfilmentMissed(NamedTuple):
+    """An accepted promise whose date (``promised_by``) passed unconfirmed: the stage's
+    clocks run again with the time they had left."""
+
+    case_id: int
+    stage_id: int
+    tier: str
+    promised_by: datetime
+    complainant_email: str
+
+
+class FilingReminded(NamedTuple):
+    """An outside tier the complainant has not recorded a filing at by ``due_at``."""
+
+    case_id: int
+    stage_id: int
+    tier: str
+    due_at: datetime
+    complainant_email: str
+
+
+def claim_fulfilment_due(*, now: datetime, limit: int) -> list[int]:
+    """Lock up to ``limit`` cases whose accepted promise's date has passed (skip locked)."""
+    return _claim(
+        lookups={
+            "status__in": OPEN_STATUSES,
+            "stages__closed_at__isnull": True,
+            "stages__accepted_at__isnull": False,
+            "stages__fulfilment_due_at__lte": now,
+        },
+        order_by="stages__fulfilment_due_at",
+        limit=limit,
+    )
+
+
+def fulfilment_missed_claimed(*, case_ids: Sequence[int], now: datetime) -> list[FulfilmentMissed]:
+    """Return the claimed cases whose promise was not kept to the ladder where they stood.
+
+    Each stage's clocks resume with the time they had left at acceptance (at least the
+    resume minimum), the promise ends and the case goes back to in progress, with one
+    FULFILMENT_MISSED event. The stages are re-read after the caller's lock, so a case
+    the complainant confirmed meanwhile (resolved, its stage closed) is left alone and a
+    promise is missed once. One row at a time: promises are few, clocks are per stage.
+    """
+    stages = list(
+        TierStage.objects.select_related("case", "case__complainant").filter(
+            ids_in(TierStage, "case_id", list(case_ids)),
+            closed_at__isnull=True,
+            accepted_at__isnull=False,
+            fulfilment_due_at__lte=now,
+            case__status__in=OPEN_STATUSES,
+        )
+    )
+    if not stages:
+        return []
+    calendar = calendar_current()
+    missed: list[FulfilmentMissed] = []
+    for stage in stages:
+        promised_by = stage.fulfilment_due_at
+        if promised_by is None:  # selected by fulfilment_due_at <= now; the column is nullable
+            continue
+        case = stage.case
+        stage_clocks_resume(stage, now=now, calendar=calendar)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
+        payload = {"tier": stage.tier, "promised_by": promised_by}
+        if case.status == CaseStatus.RESPONDED:
+            case_transition(
+                case=case,
+                to_status=CaseStatus.IN_PROGRESS,
+                event_kind=EventKind.FULFILMENT_MISSED,
+                payload=payload,
+                now=now,
+            )
+        else:
+            event_append(case=case, kind=EventKind.FULFILMENT_MISSED, payload=payload, now=now)
+        missed.append(
+            FulfilmentMissed(
+                case.pk, stage.pk, stage.tier, promised_by, case.complainant.email or ""
+            )
+        )
+    return missed
+
+
+def claim_file_reminders(*, now: datetime, limit: int) -> list[int]:
+    """Lock up to ``limit`` cases whose outside filing is overdue (skip locked)."""
+    return _claim(
+        lookups={
+            "status__in": OPEN_STATUSES,
+            "stages__closed_at__isnull": True,
+            "stages__file_by_at__lte": now,
+        },
+        order_by="stages__file_by_at",
+        limit=limit,
+    )
+
+
+def file_reminders_claimed(*, case_ids: Sequence[int], now: datetime) -> list[FilingReminded]:
+    """Record the filing reminders of claimed cases and stop their reminder clocks.
+
+    A reminder, never an escalation: the outside body's clock has not started, so there
+    is nothing to escalate yet. ``file_by_at`` is cleared, so each stage reminds once.
+    """
+    rows = list(
+        TierStage.objects.filter(
+            ids_in(TierStage, "case_id", list(case_ids)),
+            closed_at__isnull=True,
+            file_by_at__lte=now,
+            case__status__in=OPEN_STATUSES,
+        ).values_list("pk", "case_id", "tier", "file_by_at", "case__complainant__email")
+    )
+    reminded = [
+        FilingReminded(case_id, stage_id, tier, due, email or "")
+        for stage_id, case_id, tier, due, email in rows
+        if due is not None
+    ]
+    if not reminded:
+        return []
+    TierStage.objects.filter(ids_in(TierStage, "id", [r.stage_id for r in reminded])).update(
+        file_by_at=None
+    )
+    events_append(
+        [
+            EventEntry(r.case_id, EventKind.FILING_REMINDER, {"tier": r.tier, "due": r.due_at})
+            for r in reminded
+        ],
+        now=now,
+    )
+    return reminded

@@ -1,5 +1,7 @@
 """Deadline policies, one stage per tier a case reaches with its clocks, and the outbox."""
 
+from datetime import datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +168,45 @@ class TierStage(models.Model):
         blank=True,
         help_text=_("The ticket or complaint number this tier gave (e.g. a 12315 number)."),
     )
+    accepted_at = models.DateTimeField(
+        _("answer accepted at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The complainant accepted the answer's promise: the tier's clocks stand still "
+            "(paused at the same moment) until the promised date."
+        ),
+    )
+    fulfilment_due_at = models.DateTimeField(
+        _("promise due"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date the accepted answer promised; if it passes unconfirmed the case "
+            "returns to the ladder with the time its clocks had left."
+        ),
+    )
+    file_by_at = models.DateTimeField(
+        _("file outside by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At an outside tier: remind the complainant to file there and record it if "
+            "they have not by then (a reminder, not an escalation)."
+        ),
+    )
+    outside_accepted_at = models.DateTimeField(
+        _("accepted by the outside body at"),
+        null=True,
+        blank=True,
+        help_text=_("12315 accepted the complaint: its 45-working-day mediation clock runs."),
+    )
+    outside_expires_at = models.DateTimeField(
+        _("outside body's expiry"),
+        null=True,
+        blank=True,
+        help_text=_("The expiry the payment channel shows for the complaint (Alipay)."),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(
         _("close reason"), max_length=32, choices=StageCloseReason.choices, blank=True
@@ -200,6 +241,16 @@ class TierStage(models.Model):
                 name="stage_open_due",
             ),
             models.Index(
+                fields=["fulfilment_due_at"],
+                condition=models.Q(closed_at__isnull=True, accepted_at__isnull=False),
+                name="stage_open_fulfilment",
+            ),
+            models.Index(
+                fields=["file_by_at"],
+                condition=models.Q(closed_at__isnull=True, file_by_at__isnull=False),
+                name="stage_open_file_by",
+            ),
+            models.Index(
                 fields=["warn_at"],
                 condition=models.Q(closed_at__isnull=True, paused_at__isnull=True),
                 name="stage_open_warn",
@@ -216,6 +267,22 @@ class TierStage(models.Model):
     @property
     def provisional(self) -> bool:
         return self.provisional_from is not None
+
+    def clock_start(self, clock: str) -> datetime:
+        """When ``clock`` started counting.
+
+        Outside bodies count from their own events: 12315's accept clock from the
+        recorded filing (市场监督管理投诉举报处理暂行办法 art. 14) and its mediation clock
+        from the recorded acceptance (art. 21); every other clock from the stage's opening
+        (the update clock from the complainant's last message).
+        """
+        if clock == "update":
+            return self.update_anchor_at or self.opened_at
+        if clock == "resolution" and self.outside_accepted_at is not None:
+            return self.outside_accepted_at
+        if self.filed_at is not None and self.tier == Tier.WATCHDOG:
+            return self.filed_at
+        return self.opened_at
 
 
 class HolidayNotice(models.Model):

@@ -13,21 +13,27 @@ from django.conf import settings
 from django.db import transaction
 
 from complaints.choices import EventKind
+from complaints.errors import InvalidInput, InvalidTransition
 from complaints.models import ComplaintCase
+from complaints.tiers import Tier
 from complaints.timeline import (
     event_append,
 )
 
+from . import messages
 from .calendar import calendar_current, stage_provisional_from
 from .deadlines import (
     CLOCKS,
     DEFAULT_TERMS,
     ClockUnit,
     PolicyTerms,
+    StageDeadlines,
+    channel_terms,
     clock_due,
     clock_remap,
     clock_resume,
     next_due,
+    outside_filing_first,
     stage_deadlines,
     warn_at_for,
 )
@@ -54,19 +60,42 @@ def policy_terms(*, tier: str, urgency: str) -> PolicyTerms:
     return policy.terms() if policy else DEFAULT_TERMS[(tier, urgency)]
 
 
+def resume_minimum() -> timedelta:
+    return timedelta(minutes=settings.ESCALATION_RESUME_MINIMUM_MINUTES)
+
+
 def stage_fields(
-    *, tier: str, terms: PolicyTerms, now: datetime, calendar: WorkCalendar | None = None
+    *,
+    tier: str,
+    terms: PolicyTerms,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    payment_method: str = "",
 ) -> dict[str, Any]:
     """The columns of a new stage at ``tier`` opened at ``now`` (all but the case).
 
     The one stage builder: ``stage_open`` saves one, the engine inserts thousands (it
-    builds these once per tier and urgency of a batch). The policy's terms are copied
-    onto the stage, so a later policy change never moves a promised deadline; working
-    days are counted with the current calendar, and a deadline counted on a day known
-    only by rule is marked provisional from that day.
+    builds these once per tier, urgency and payment channel of a batch). The policy's
+    terms, fitted to the order's payment channel, are copied onto the stage, so a later
+    policy change never moves a promised deadline; working days are counted with the
+    current calendar, and a deadline counted on a day known only by rule is marked
+    provisional from that day. At a tier whose clocks are an outside body's
+    (``outside_filing_first``) no escalation clock runs until the complainant records
+    the filing; a reminder clock (``file_by_at``) runs instead.
     """
     calendar = calendar or calendar_current()
-    deadlines = stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
+    terms = channel_terms(
+        terms,
+        tier=tier,
+        payment_method=payment_method,
+        other_hours=settings.ESCALATION_PAYMENT_OTHER_HOURS,
+    )
+    file_by_at = None
+    if outside_filing_first(tier, payment_method):
+        deadlines = StageDeadlines(None, None, None)
+        file_by_at = now + timedelta(days=settings.ESCALATION_OUTSIDE_FILE_WITHIN_DAYS)
+    else:
+        deadlines = stage_deadlines(terms=terms, opened_at=now, calendar=calendar)
     return {
         "tier": tier,
         "opened_at": now,
@@ -78,13 +107,15 @@ def stage_fields(
         "terms": terms.as_json(),
         "update_anchor_at": now,
         "provisional_from": deadlines.provisional_from,
+        "file_by_at": file_by_at,
     }
 
 
 def stage_open(*, case: ComplaintCase, tier: str, now: datetime) -> TierStage:
     """Open the case's stage at ``tier``; the current policy is copied onto it."""
     terms = policy_terms(tier=tier, urgency=case.urgency)
-    stage = TierStage(case_id=case.pk, **stage_fields(tier=tier, terms=terms, now=now))
+    fields = stage_fields(tier=tier, terms=terms, now=now, payment_method=case.order.payment_method)
+    stage = TierStage(case_id=case.pk, **fields)
     stage.save()
     return stage
 
@@ -149,6 +180,13 @@ def _stage_refresh_due(
             "update_anchor_at",
             "terms",
             "provisional_from",
+            "accepted_at",
+            "fulfilment_due_at",
+            "file_by_at",
+            "filed_at",
+            "external_reference",
+            "outside_accepted_at",
+            "outside_expires_at",
         ]
     )
 
@@ -179,7 +217,7 @@ def stage_restart_update_clock(*, case: ComplaintCase, now: datetime) -> TierSta
             return None
         terms = PolicyTerms.from_json(stage.terms)
         stage.update_anchor_at = now
-        if terms.update is not None:
+        if terms.update is not None and stage.paused_at is None:  # a paused clock stands
             stage.update_due_at = clock_due(terms.update, now, calendar_current())
         _stage_refresh_due(stage, now=now)
     return stage
@@ -196,16 +234,16 @@ def stage_pause(*, case: ComplaintCase, now: datetime) -> TierStage | None:
     return stage
 
 
-def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
-    """Restart the clocks with the time they had left (at least the resume minimum)."""
-    minimum = timedelta(minutes=settings.ESCALATION_RESUME_MINIMUM_MINUTES)
-    with transaction.atomic():
-        stage = _open_stage_locked(case)
-        if stage is None or stage.paused_at is None:
-            return stage
+def stage_clocks_resume(stage: TierStage, *, now: datetime, calendar: WorkCalendar) -> None:
+    """Give the paused ``stage``'s clocks back the time they had left (at least the resume
+    minimum) and end any accepted promise; the caller saves (``_stage_refresh_due``).
+
+    Shared by a resume (an answer to a request for evidence, staff) and a promise that
+    was not kept (the engine): both return the case to the ladder where it stood.
+    """
+    if stage.paused_at is not None:
         terms = PolicyTerms.from_json(stage.terms)
-        calendar = calendar_current()
-        for clock in ("first_response", "update", "resolution"):
+        for clock in CLOCKS:
             due = getattr(stage, f"{clock}_due_at")
             rule = terms.rule(clock)
             if due is not None and rule is not None:
@@ -214,24 +252,124 @@ def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
                     due=due,
                     paused_at=stage.paused_at,
                     now=now,
-                    minimum=minimum,
+                    minimum=resume_minimum(),
                     calendar=calendar,
                 )
                 setattr(stage, f"{clock}_due_at", resumed)
-        stage.paused_at = None
+    stage.paused_at = None
+    stage.accepted_at = None
+    stage.fulfilment_due_at = None
+
+
+def stage_resume(*, case: ComplaintCase, now: datetime) -> TierStage | None:
+    """Restart the clocks with the time they had left (at least the resume minimum)."""
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None or stage.paused_at is None:
+            return stage
+        calendar = calendar_current()
+        stage_clocks_resume(stage, now=now, calendar=calendar)
         _stage_refresh_due(stage, now=now, calendar=calendar)
     return stage
 
 
-def stage_record_filing(*, case: ComplaintCase, reference: str, now: datetime) -> TierStage | None:
-    """The complainant filed at the current tier; the date interrupts the limitation period."""
+def stage_accept(
+    *, case: ComplaintCase, now: datetime, promised_by: datetime | None = None
+) -> TierStage:
+    """The complainant accepted the answer's promise: the tier's clocks stand still and
+    the promise's own clock runs to ``promised_by`` (the stage's resolution deadline, or
+    its next, when the answer named no date; at least the resume minimum from now).
+
+    Implemented as a pause with ``accepted_at`` set, so the sweep's partial index and
+    claims, which skip paused stages, cannot escalate it; the engine's fulfilment pass
+    (``engine.claim_fulfilment_due``) picks it up when the date passes.
+    """
+    if promised_by is not None and promised_by <= now:
+        raise InvalidInput(fields={"promised_by": [str(messages.PROMISE_IN_PAST)]})
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None or stage.accepted_at is not None:
+            raise InvalidTransition()
+        due = promised_by or stage.resolution_due_at or stage.next_due_at
+        if due is None:
+            due = now + timedelta(hours=case.demand_within_hours)
+        stage.accepted_at = now
+        stage.fulfilment_due_at = max(due, now + resume_minimum())
+        if stage.paused_at is None:
+            stage.paused_at = now
+        _stage_refresh_due(stage, now=now)
+    return stage
+
+
+def stage_record_filing(
+    *,
+    case: ComplaintCase,
+    reference: str,
+    now: datetime,
+    filed_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> TierStage | None:
+    """The complainant filed at the current tier; the date interrupts the limitation period.
+
+    At an outside tier the first recorded filing starts the outside body's clock:
+    12315's 7 working days to accept or refuse count from ``filed_at`` (市场监督管理投诉
+    举报处理暂行办法 art. 14); an Alipay complaint runs to the ``expires_at`` Alipay shows
+    (the configured hours from the filing when none was given). A clock that would
+    already have run out gets the resume minimum, so recording never escalates at once.
+    """
     with transaction.atomic():
         stage = _open_stage_locked(case)
         if stage is None:
             return None
+        calendar = calendar_current()
+        terms = PolicyTerms.from_json(stage.terms)
+        first_filing = stage.filed_at is None
         stage.external_reference = reference
-        stage.filed_at = stage.filed_at or now
-        stage.save(update_fields=["external_reference", "filed_at"])
+        stage.filed_at = stage.filed_at or filed_at or now
+        floor = now + resume_minimum()
+        if first_filing and outside_filing_first(stage.tier, case.order.payment_method):
+            stage.file_by_at = None
+            if stage.tier == Tier.WATCHDOG:
+                if stage.responded_at is None and stage.outside_accepted_at is None:
+                    due = clock_due(terms.first_response, stage.filed_at, calendar)
+                    stage.first_response_due_at = max(due, floor) if due else None
+            elif expires_at is None:
+                due = clock_due(terms.resolution, stage.filed_at, calendar)
+                stage.resolution_due_at = max(due, floor) if due else None
+        if expires_at is not None:
+            if stage.tier != Tier.PAYMENT:
+                raise InvalidInput(fields={"expires_at": [str(messages.EXPIRY_PAYMENT_ONLY)]})
+            stage.outside_expires_at = expires_at
+            stage.resolution_due_at = max(expires_at, floor)
+        _stage_refresh_due(stage, now=now, calendar=calendar)
+    return stage
+
+
+def stage_record_outside_acceptance(
+    *, case: ComplaintCase, accepted_at: datetime, now: datetime
+) -> TierStage:
+    """12315 accepted the complaint: its accept clock stops and the 45-working-day
+    mediation clock runs from ``accepted_at`` (市场监督管理投诉举报处理暂行办法 art. 21).
+
+    Only at the watchdog tier; an acceptance recorded without a filing dates the filing
+    to the acceptance (it cannot have come later).
+    """
+    with transaction.atomic():
+        stage = _open_stage_locked(case)
+        if stage is None:
+            raise InvalidTransition()
+        if stage.tier != Tier.WATCHDOG:
+            raise InvalidInput(fields={"accepted_at": [str(messages.ACCEPTANCE_WATCHDOG_ONLY)]})
+        calendar = calendar_current()
+        terms = PolicyTerms.from_json(stage.terms)
+        stage.filed_at = stage.filed_at or accepted_at
+        stage.file_by_at = None
+        stage.outside_accepted_at = accepted_at
+        stage.responded_at = stage.responded_at or accepted_at
+        stage.first_response_due_at = None
+        due = clock_due(terms.resolution, accepted_at, calendar)
+        stage.resolution_due_at = max(due, now + resume_minimum()) if due else None
+        _stage_refresh_due(stage, now=now, calendar=calendar)
     return stage
 
 
@@ -255,12 +393,29 @@ def stage_recalculate(*, stage: TierStage, actor: Any, now: datetime) -> bool:
         }
         stage.terms = terms.as_json()
         calendar = calendar_current()
-        if stage.responded_at is None:
-            stage.first_response_due_at = clock_due(terms.first_response, stage.opened_at, calendar)
-        stage.update_due_at = clock_due(
-            terms.update, stage.update_anchor_at or stage.opened_at, calendar
+        terms = channel_terms(
+            terms,
+            tier=stage.tier,
+            payment_method=stage.case.order.payment_method,
+            other_hours=settings.ESCALATION_PAYMENT_OTHER_HOURS,
         )
-        stage.resolution_due_at = clock_due(terms.resolution, stage.opened_at, calendar)
+        stage.terms = terms.as_json()
+        waits_for_filing = outside_filing_first(stage.tier, stage.case.order.payment_method)
+        if stage.responded_at is None and not (waits_for_filing and stage.filed_at is None):
+            stage.first_response_due_at = clock_due(
+                terms.first_response, stage.clock_start("first_response"), calendar
+            )
+        stage.update_due_at = clock_due(terms.update, stage.clock_start("update"), calendar)
+        if stage.outside_expires_at is not None:
+            stage.resolution_due_at = stage.outside_expires_at
+        elif not waits_for_filing or (
+            stage.tier == Tier.WATCHDOG and stage.outside_accepted_at is not None
+        ):
+            stage.resolution_due_at = clock_due(
+                terms.resolution, stage.clock_start("resolution"), calendar
+            )
+        elif stage.filed_at is not None and stage.tier == Tier.PAYMENT:
+            stage.resolution_due_at = clock_due(terms.resolution, stage.filed_at, calendar)
         _stage_refresh_due(stage, now=now, calendar=calendar)
         event_append(
             case=stage.case,
@@ -284,7 +439,12 @@ def stage_recalculate(*, stage: TierStage, actor: Any, now: datetime) -> bool:
 def stage_close_open(*, case: ComplaintCase, reason: str, now: datetime) -> int:
     """Stop the case's clocks: its open stage ends with ``reason``."""
     return TierStage.objects.filter(case=case, closed_at__isnull=True).update(
-        closed_at=now, close_reason=reason, next_due_at=None, warn_at=None
+        closed_at=now,
+        close_reason=reason,
+        next_due_at=None,
+        warn_at=None,
+        fulfilment_due_at=None,
+        file_by_at=None,
     )
 
 

@@ -310,6 +310,47 @@ class ExternalReferenceForm(forms.Form):
         max_length=120,
         help_text=_("For example the 12315 complaint number or the platform's ticket number."),
     )
+    filed_at = forms.DateTimeField(
+        label=_("When you filed there (optional)"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+        help_text=_("12315's deadline counts from this moment; leave empty for now."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expiry Alipay shows for the complaint (optional)"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+        help_text=_("Copy it from the complaint in the Alipay app; it becomes the deadline."),
+    )
+
+    def clean_filed_at(self) -> datetime | None:
+        return _not_in_future(self.cleaned_data.get("filed_at"), field="filed_at")
+
+
+class AcceptResponseForm(forms.Form):
+    promised_by = forms.DateTimeField(
+        label=_("The date the answer promised (optional)"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+        help_text=_(
+            "If it passes and you have not marked the case resolved, the case goes back to "
+            "the deadline it had. Empty: this tier's resolution deadline."
+        ),
+    )
+
+
+class OutsideAcceptanceForm(forms.Form):
+    accepted_at = forms.DateTimeField(
+        label=_("When 12315 accepted the complaint"),
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeSecondsInput(),
+    )
+
+    def clean_accepted_at(self) -> datetime | None:
+        return _not_in_future(self.cleaned_data.get("accepted_at"), field="accepted_at")
 
 
 class RejectResponseForm(forms.Form):

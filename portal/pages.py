@@ -19,6 +19,7 @@ from complaints.models import CaseEvent, ComplaintCase
 from complaints.records import AMENDABLE_FIELDS, field_label
 from complaints.tiers import LADDER, tier_rank
 from escalation.models import TierStage
+from escalation.waiting import Waiting, waiting_on
 from evidence.models import EvidenceItem
 
 
@@ -54,11 +55,15 @@ class Clock:
     paused: bool
     overdue: bool
     seconds_left: int | None
+    promise: bool = False  # the countdown is an accepted promise's, not the tier's
 
 
 def clock_of(stage: TierStage | None, *, now: datetime) -> Clock:
     if stage is None:
         return Clock(None, False, False, None)
+    if stage.accepted_at is not None and stage.fulfilment_due_at is not None:
+        left = int((stage.fulfilment_due_at - now).total_seconds())
+        return Clock(stage.fulfilment_due_at, False, left < 0, left, promise=True)
     if stage.paused_at is not None:
         return Clock(stage.next_due_at, True, False, None)
     if stage.next_due_at is None:
@@ -88,6 +93,7 @@ class CaseRow:
     tier_rank: int
     tier_count: int = len(LADDER)
     countdown: str = ""
+    waiting: Waiting = Waiting.NOBODY
 
 
 def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
@@ -109,6 +115,7 @@ def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
         next_step=next_step(case, stage),
         tier_rank=tier_rank(case.tier),
         countdown=countdown,
+        waiting=waiting_on(case, stage),
     )
 
 

@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<str:reference>/message/", cases.case_send_message, name="case_message"),
     path("cases/<str:reference>/reference/", cases.case_record_reference, name="case_reference"),
     path(
+        "cases/<str:reference>/acceptance/",
+        cases.case_record_acceptance,
+        name="case_acceptance",
+    ),
+    path(
         "cases/<str:reference>/response/accept/",
         cases.case_accept_response,
         name="case_accept_response",

@@ -74,12 +74,18 @@ class CaseWithdrawApi(CaseActionApi):
 
 
 class CaseAcceptResponseApi(CaseActionApi):
-    @_action_schema(None)
+    """Accept the answer's promise; ``promised_by`` is the date it named (optional: the
+    stage's resolution deadline). The tier's clocks stop until then."""
+
+    class InputSerializer(serializers.Serializer):
+        promised_by = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        actions.case_accept_response(case=case, actor=actor)
+        actions.case_accept_response(case=case, actor=actor, promised_by=data["promised_by"])
 
 
 class CaseRejectResponseApi(CaseActionApi):
@@ -122,13 +128,49 @@ class CaseExternalReferenceApi(CaseActionApi):
 
     class InputSerializer(serializers.Serializer):
         reference = serializers.CharField(max_length=120)
+        filed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
         return super().post(request, case_id)
 
     def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
-        actions.case_record_external_reference(case=case, actor=actor, reference=data["reference"])
+        actions.case_record_external_reference(
+            case=case,
+            actor=actor,
+            reference=data["reference"],
+            filed_at=data["filed_at"],
+            expires_at=data["expires_at"],
+        )
+
+
+class CaseRecordAcceptanceApi(CaseActionApi):
+    """12315 accepted the complaint (``accepted_at``): its 45-working-day clock runs."""
+
+    class InputSerializer(serializers.Serializer):
+        accepted_at = serializers.DateTimeField()
+
+    @_action_schema(InputSerializer)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_record_acceptance(case=case, actor=actor, accepted_at=data["accepted_at"])
+
+
+class CaseResumeApi(CaseActionApi):
+    """Staff restart the clocks of a case paused for evidence."""
+
+    complainant_only = False
+    permission_classes = [CanTriage]
+
+    @_action_schema(None)
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_resume(case=case, actor=actor)
 
 
 class CaseMessageApi(CaseActionApi):

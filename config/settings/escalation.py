@@ -8,6 +8,12 @@ from config.env import env
 ESCALATION_WARNING_LEAD_HOURS = env.int("ESCALATION_WARNING_LEAD_HOURS", default=2)
 # A resumed clock gets at least this long, so a case never escalates as it resumes.
 ESCALATION_RESUME_MINIMUM_MINUTES = env.int("ESCALATION_RESUME_MINIMUM_MINUTES", default=60)
+# An outside tier (12315 / Black Cat, an Alipay complaint) runs on the outside body's clock,
+# which starts when the complainant files there: remind them after this many days.
+ESCALATION_OUTSIDE_FILE_WITHIN_DAYS = env.int("ESCALATION_OUTSIDE_FILE_WITHIN_DAYS", default=3)
+# Payment channels that publish no complaint deadline (bank cards, balances, others) and
+# an Alipay complaint recorded without its expiry: the resolution clock in hours.
+ESCALATION_PAYMENT_OTHER_HOURS = env.int("ESCALATION_PAYMENT_OTHER_HOURS", default=72)
 # Cases claimed per transaction by a sweep batch; queries grow with batches, not with cases.
 # The beat task counts the due stages and enqueues one ``casework.sweep_batch`` task per
 # batch, so a large sweep spreads over every Celery worker (add workers to go faster);

@@ -20,10 +20,12 @@ from escalation.documents import document_render
 from escalation.selectors import case_limitation
 from evidence.selectors import checklist_for_case
 from portal.forms import (
+    AcceptResponseForm,
     AmendForm,
     EvidenceUploadForm,
     ExternalReferenceForm,
     MessageForm,
+    OutsideAcceptanceForm,
     RejectResponseForm,
     ReopenForm,
     ResolveForm,
@@ -48,6 +50,8 @@ def _case_or_404(request: HttpRequest, reference: str) -> ComplaintCase:
 
 
 CASE_FORMS: dict[str, type] = {
+    "accept": AcceptResponseForm,
+    "acceptance": OutsideAcceptanceForm,
     "evidence": EvidenceUploadForm,
     "message": MessageForm,
     "reference": ExternalReferenceForm,
@@ -149,7 +153,12 @@ def case_send_message(request: HttpRequest, reference: str) -> HttpResponse:
 def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: ComplaintCase, data: dict[str, Any]) -> None:
         actions.case_record_external_reference(
-            case=case, actor=request.user, reference=data["reference"], now=timezone.now()
+            case=case,
+            actor=request.user,
+            reference=data["reference"],
+            filed_at=data.get("filed_at"),
+            expires_at=data.get("expires_at"),
+            now=timezone.now(),
         )
 
     return _case_action(request, reference, "reference", act, _("Reference number recorded."))
@@ -157,15 +166,36 @@ def case_record_reference(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def case_record_acceptance(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_record_acceptance(
+            case=case, actor=request.user, accepted_at=data["accepted_at"], now=timezone.now()
+        )
+
+    return _case_action(
+        request,
+        reference,
+        "acceptance",
+        act,
+        _("Acceptance recorded: 12315's mediation clock runs."),
+    )
+
+
+@login_required
+@require_POST
 def case_accept_response(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_or_404(request, reference)
-    try:
-        actions.case_accept_response(case=case, actor=request.user, now=timezone.now())
-    except DomainError as exc:
-        messages.error(request, domain_message(exc))
-    else:
-        messages.success(request, _("Response accepted. Mark the case resolved when it is."))
-    return redirect("portal:case_detail", reference=case.reference)
+    def act(case: ComplaintCase, data: dict[str, Any]) -> None:
+        actions.case_accept_response(
+            case=case, actor=request.user, promised_by=data.get("promised_by"), now=timezone.now()
+        )
+
+    return _case_action(
+        request,
+        reference,
+        "accept",
+        act,
+        _("Response accepted. Mark the case resolved when it is."),
+    )
 
 
 @login_required

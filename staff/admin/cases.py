@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -33,6 +33,7 @@ from complaints.redaction import (
     secrets_reveal,
 )
 from escalation.models import TierStage
+from escalation.waiting import waiting_on
 
 # What staff see by default: card keys and personal numbers masked, last 4 shown
 # (个人信息保护法 art. 28); the reveal view shows them whole and records it.
@@ -160,6 +161,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "assigned_to",
         "needs_staff_attention",
+        "waiting",
         "created_at",
     ]
     list_filter = [
@@ -196,7 +198,16 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency_reason",
     ]
     inlines = [TierStageInline, CaseEventInline]
-    actions = ["assign_to_me"]
+    actions = ["assign_to_me", "resume_clocks"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintCase]:
+        open_stages = TierStage.objects.filter(closed_at__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("stages", queryset=open_stages, to_attr="open_stages"))
+        )
+
     # Free text a complainant wrote may hold card keys and ID numbers: shown masked.
     SECRET_FIELDS = ("description", "demand_text")
 
@@ -318,6 +329,26 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("platform"), ordering="order__platform__name")
     def platform(self, case: ComplaintCase) -> str:
         return case.order.platform.name
+
+    @admin.display(description=_("waiting on"))
+    def waiting(self, case: ComplaintCase) -> str:
+        stages = getattr(case, "open_stages", None)
+        if stages is None:
+            stages = list(case.stages.filter(closed_at__isnull=True))
+        return str(waiting_on(case, stages[0] if stages else None).label)
+
+    @admin.action(
+        description=_("Resume the clocks of the selected paused cases"), permissions=["triage"]
+    )
+    def resume_clocks(self, request: HttpRequest, queryset: QuerySet[ComplaintCase]) -> None:
+        done = 0
+        for case in queryset:
+            try:
+                actions.case_resume(case=case, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{case.reference}: {exc.message}", messages.ERROR)
+        self.message_user(request, _("%(count)d case(s) running again.") % {"count": done})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # cases are filed through the portal or the API, never created bare

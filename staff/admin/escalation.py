@@ -20,6 +20,7 @@ from escalation.calendar import (
 from escalation.deadlines import calendar_last_year
 from escalation.models import DeadlinePolicy, HolidayNotice, HolidayNoticeDay, TierStage
 from escalation.services import calendar_recheck
+from escalation.waiting import waiting_on
 from notifications.models import OutboxEmail
 from notifications.outbox import outbox_requeue
 
@@ -169,6 +170,7 @@ class TierStageAdmin(admin.ModelAdmin):
         "close_reason",
         "external_reference",
         "provisional",
+        "waiting",
     ]
     list_filter = [
         "tier",
@@ -177,7 +179,7 @@ class TierStageAdmin(admin.ModelAdmin):
         ("provisional_from", admin.EmptyFieldListFilter),
     ]
     search_fields = ["case__reference", "external_reference"]
-    list_select_related = ["case"]
+    list_select_related = ["case__order"]
     date_hierarchy = "opened_at"
     actions = ["recalculate_deadlines"]
     readonly_fields = [
@@ -194,6 +196,11 @@ class TierStageAdmin(admin.ModelAdmin):
         "responded_at",
         "paused_at",
         "filed_at",
+        "accepted_at",
+        "fulfilment_due_at",
+        "file_by_at",
+        "outside_accepted_at",
+        "outside_expires_at",
         "closed_at",
         "close_reason",
         "provisional",
@@ -203,6 +210,10 @@ class TierStageAdmin(admin.ModelAdmin):
     @admin.display(description=_("provisional"), boolean=True)
     def provisional(self, obj: TierStage) -> bool:
         return obj.provisional
+
+    @admin.display(description=_("waiting on"))
+    def waiting(self, obj: TierStage) -> str:
+        return str(waiting_on(obj.case, obj).label)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -61,6 +61,8 @@ POLICY = {
     "api:case-amend": CASE_READ,  # the complainant, or a triager, corrects the record
     "api:case-reopen": COMPLAINANT_ACTION,
     "api:case-resolve-by-staff": TRIAGE,
+    "api:case-record-acceptance": COMPLAINANT_ACTION,
+    "api:case-resume": TRIAGE,
     "api:webhook-list": WEBHOOKS,
     "api:bundle-list": SIGNED_IN,
     "api:bundle-detail": OWNER_ONLY,
@@ -87,6 +89,7 @@ POLICY = {
     "portal:case_add_evidence": OWNER_ONLY,
     "portal:case_message": OWNER_ONLY,
     "portal:case_reference": OWNER_ONLY,
+    "portal:case_acceptance": OWNER_ONLY,
     "portal:case_accept_response": OWNER_ONLY,
     "portal:case_reject_response": OWNER_ONLY,
     "portal:case_resolve": OWNER_ONLY,

@@ -5,6 +5,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import hypothesis
 import pytest
@@ -26,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casework.actions import case_record_response, case_resolve
+from casework.actions import case_escalate_by_staff, case_record_response, case_resolve
 from config.wsgi import application
 from evidence.services import bundle_create, evidence_add
 from tests.api.files import png_bytes, png_upload, text_upload
@@ -116,10 +117,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         """Each operation gets cases and a draft of its own, so what one operation did
         (withdrawn a case, discarded a draft file) cannot keep the next from ever
         succeeding. One case waits for the complainant's verdict on a response, so
-        accepting can succeed."""
-        own = [case_filed(complainant=supervisor, order=order) for _ in range(4)]
+        accepting can succeed; one is resolved, so reopening can; one is at the watchdog
+        tier, so recording 12315's acceptance can."""
+        own = [case_filed(complainant=supervisor, order=order) for _ in range(5)]
         case_record_response(case=own[2], actor=supervisor, source="respondent")
         case_resolve(case=own[3], actor=supervisor)  # so reopening can succeed
+        case_escalate_by_staff(case=own[4], actor=supervisor, reason="12315")
         draft = bundle_create(owner=supervisor, now=timezone.now())
         draft_item = evidence_add(
             bundle=draft,
@@ -172,6 +175,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "POST /api/v1/cases/{case_id}/reopen/": lambda: {"reason": "退款没有到账"},
         "POST /api/v1/cases/{case_id}/resolve-by-staff/": lambda: {"reason": "已退款,未回复"},
         "POST /api/v1/cases/{case_id}/reject-response/": lambda: {"reason": "只退了一半"},
+        "POST /api/v1/cases/{case_id}/record-acceptance/": lambda: {
+            "accepted_at": (timezone.now() - timedelta(minutes=5)).isoformat()
+        },
         "POST /api/v1/webhooks/": lambda: {
             "url": "https://hooks.example.cn/kamen",
             "platform_id": platform.pk,

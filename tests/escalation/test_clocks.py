@@ -8,12 +8,12 @@ import pytest
 
 from casework import actions
 from casework.sweep import stage_escalate, sweep_overdue
-from complaints.choices import CaseStatus, EventKind, Urgency
+from complaints.choices import CaseStatus, EventKind, PaymentMethod, Urgency
 from complaints.errors import Forbidden, NotFound
 from complaints.tiers import Tier
 from escalation.models import DeadlinePolicy, StageCloseReason, TierStage
 from escalation.selectors import stage_current
-from tests.factories import case_filed
+from tests.factories import OrderFactory, case_filed
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=SH)  # a Wednesday
@@ -95,7 +95,16 @@ def test_only_the_complainant_can_write_as_the_complainant(complainant, outsider
 
 def test_watchdog_acceptance_in_working_days_across_national_day(complainant) -> None:  # type: ignore[no-untyped-def]
     case = case_filed(complainant=complainant, now=at(2026, 9, 29, 9, 0))
-    move_to(case, Tier.WATCHDOG, at(2026, 9, 30, 15, 0))
+    move_to(case, Tier.WATCHDOG, at(2026, 9, 30, 12, 0))
+    # 12315's clock starts at the recorded filing (art. 14), not at the escalation.
+    assert stage_current(case).first_response_due_at is None
+    actions.case_record_external_reference(
+        case=case,
+        actor=complainant,
+        reference="12315-1",
+        filed_at=at(2026, 9, 30, 15, 0),
+        now=at(2026, 9, 30, 16, 0),
+    )
     # 1-7 Oct off, Saturday 10 Oct worked: 8, 9, 10, 12, 13, 14, 15 Oct.
     assert stage_current(case).first_response_due_at == at(2026, 10, 16, 0, 0)
     assert_moves_exactly_at(case, at(2026, 10, 16, 0, 0), to=Tier.PAYMENT)
@@ -105,7 +114,8 @@ def test_watchdog_resolution_is_45_working_days(complainant, triager) -> None:  
     opened = at(2026, 9, 30, 15, 0)
     case = case_filed(complainant=complainant, now=at(2026, 9, 29, 9, 0))
     move_to(case, Tier.WATCHDOG, opened)
-    actions.case_record_response(case=case, actor=triager, source="staff", now=opened)
+    # The mediation clock starts at 12315's recorded acceptance (art. 21).
+    actions.case_record_acceptance(case=case, actor=complainant, accepted_at=opened, now=opened)
     # Counted independently: the 45th working day after 30 Sept, by the library itself.
     workdays = chinese_calendar.get_workdays(
         at(2026, 10, 1, 0, 0).date(), at(2026, 12, 31, 0, 0).date()
@@ -115,11 +125,17 @@ def test_watchdog_resolution_is_45_working_days(complainant, triager) -> None:  
 
 
 def test_payment_first_reply_24h_and_resolution_72h(complainant, triager) -> None:  # type: ignore[no-untyped-def]
-    case = case_filed(complainant=complainant, now=T0)
+    # WeChat Pay's published complaint rules; the other channels: test_waiting_clocks.py
+    wechat = {"payment_method": PaymentMethod.WECHAT_PAY}
+    case = case_filed(
+        complainant=complainant, now=T0, order=OrderFactory(owner=complainant, **wechat)
+    )
     move_to(case, Tier.PAYMENT, T0)
     assert_moves_exactly_at(case, T0 + timedelta(hours=24), to=Tier.LEGAL)
 
-    other = case_filed(complainant=complainant, now=T0)
+    other = case_filed(
+        complainant=complainant, now=T0, order=OrderFactory(owner=complainant, **wechat)
+    )
     move_to(other, Tier.PAYMENT, T0)
     actions.case_record_response(case=other, actor=triager, source="respondent", now=T0)
     assert_moves_exactly_at(other, T0 + timedelta(hours=72), to=Tier.LEGAL)
@@ -130,6 +146,10 @@ def test_escalation_through_all_four_tiers_and_the_stop_at_the_last(complainant,
     actions.case_assign(case=case, assignee=triager, actor=triager, now=T0)
     now = T0
     for tier in (Tier.WATCHDOG, Tier.PAYMENT, Tier.LEGAL):
+        if case.tier == Tier.WATCHDOG:  # 12315's clock waits for the recorded filing
+            actions.case_record_external_reference(
+                case=case, actor=complainant, reference="12315-1", now=now
+            )
         now = stage_current(case).next_due_at
         assert sweep_overdue(now=now).escalated == 1
         case.refresh_from_db()

@@ -67,6 +67,10 @@ def test_the_last_tier_flags_the_case_and_reminds_the_complainant(complainant, t
     actions.case_assign(case=case, assignee=triager, actor=triager, now=T0)
     now = T0
     while case.tier != Tier.LEGAL:
+        if case.tier == Tier.WATCHDOG:  # 12315's clock waits for the recorded filing
+            actions.case_record_external_reference(
+                case=case, actor=complainant, reference="12315-1", now=now
+            )
         now = TierStage.objects.get(case=case, closed_at__isnull=True).next_due_at
         sweep_overdue(now=now)
         case.refresh_from_db()
