@@ -95,10 +95,10 @@ def seed(n: int, k: int, users: int) -> None:
             """
             INSERT INTO complaints_complaintcase (id, reference, problem_type, description,
                 demand_kind, demand_text, demand_amount, demand_within_hours, status, tier,
-                urgency, harm_noticed_at, resolution_outcome, needs_staff_attention,
-                created_at, updated_at, complainant_id, order_id)
+                urgency, urgency_reason, harm_noticed_at, resolution_outcome,
+                needs_staff_attention, created_at, updated_at, complainant_id, order_id)
             SELECT i, 'KM-B-' || i, 'lost_order_unsynced', '付款后订单消失', 'refund', '',
-                   NULL, 24, 'submitted', 'platform', 'normal',
+                   NULL, 24, 'submitted', 'platform', 'normal', '',
                    %(now)s::timestamptz - interval '3 days', '', false,
                    %(now)s::timestamptz - interval '2 days',
                    %(now)s::timestamptz - interval '2 days', %(u0)s + (i %% %(users)s), i
