@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import setup_test_environment
 from django.urls import reverse
 
 from bench.escalation import QueryCounter, seed
@@ -63,7 +64,8 @@ def main() -> None:
             "UPDATE complaints_complaintcase SET assigned_to_id = %s WHERE id %% 1000 = 7",
             [user.pk],
         )
-    client = Client()
+    setup_test_environment()  # response.context, as in the tests
+    client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     url = reverse("admin:complaints_complaintcase_changelist")
     middle = ComplaintCase.objects.filter(pk=args.n // 2).values_list(
