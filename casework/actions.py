@@ -259,6 +259,7 @@ def case_resolve_by_staff(
         )
     outcome = ResolutionOutcome.RESOLVED_BY_STAFF
     with case_writes(case):
+        first_responder_take(case=case, actor=actor, now=now)
         event = case_transition(
             case=case,
             to_status=CaseStatus.RESOLVED,
@@ -547,6 +548,8 @@ def case_record_response(
         raise InvalidInput(fields={"source": [str(messages.UNKNOWN_RESPONSE_SOURCE)]})
     check_act(actor, case, Act.MESSAGE if source == "complainant" else Act.RECORD_RESPONSE)
     with case_writes(case):
+        if source != "complainant":
+            first_responder_take(case=case, actor=actor, now=now)
         stage = stage_record_response(case=case, now=now)
         payload = {"source": source, "text": text.strip(), "tier": case.tier}
         if case.status in (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS):
@@ -645,6 +648,7 @@ def case_request_evidence(
     ).exists():
         raise InvalidTransition(fields={"status": [str(messages.ACCEPTED_PROMISE_RUNS)]})
     with case_writes(case):
+        first_responder_take(case=case, actor=actor, now=now)
         case_transition(
             case=case,
             to_status=CaseStatus.AWAITING_COMPLAINANT,
@@ -784,6 +788,7 @@ def case_escalate_by_staff(
     now = now or timezone.now()
     check_act(actor, case, Act.ESCALATE)
     with case_writes(case):
+        first_responder_take(case=case, actor=actor, now=now)
         case_escalate(case=case, actor=actor, reason=reason, now=now)
     return case
 
@@ -791,10 +796,46 @@ def case_escalate_by_staff(
 def case_assign(
     *, case: ComplaintCase, assignee: Any, actor: Any, now: datetime | None = None
 ) -> ComplaintCase:
-    """Give the case to a staff member (first-responder responsibility: they own it)."""
+    """Give the case to a staff member (first-responder responsibility: they own it).
+
+    A triager takes an unassigned case, or gives back their own; giving a case to anyone
+    else, or taking one from its owner, is ``Act.REASSIGN`` (supervisors).
+    """
     check_act(actor, case, Act.ASSIGN)
+    own = case.assigned_to_id in (None, actor.pk)
+    if not own or (assignee is not None and assignee.pk != actor.pk):
+        check_act(actor, case, Act.REASSIGN)
     with case_writes(case):
         return services.case_assign(case=case, assignee=assignee, actor=actor, now=now)
+
+
+def first_responder_take(*, case: ComplaintCase, actor: Any, now: datetime) -> bool:
+    """The staff member acting on an unassigned case becomes its owner (首问负责制).
+
+    First-responder responsibility: whoever first answers a complaint keeps it until it
+    closes or a supervisor reassigns it. A conditional update (``assigned_to IS NULL``),
+    so of two staff acting at once exactly one becomes the owner; it also takes the case
+    row's lock first, the order every action keeps. Returns whether ``actor`` took it.
+    """
+    if case.assigned_to_id is not None or actor.pk == case.complainant_id:
+        return False
+    taken = ComplaintCase.objects.filter(pk=case.pk, assigned_to__isnull=True).update(
+        assigned_to=actor, updated_at=now
+    )
+    if not taken:
+        case.assigned_to_id = (
+            ComplaintCase.objects.filter(pk=case.pk).values_list("assigned_to", flat=True).get()
+        )
+        return False
+    case.assigned_to = actor
+    event_append(
+        case=case,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        payload={"assignee": actor.get_username(), "reason": "first_responder"},
+        now=now,
+    )
+    return True
 
 
 def stages_recalculate(*, stages: Any, actor: Any, now: datetime | None = None) -> int:

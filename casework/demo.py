@@ -8,7 +8,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +17,12 @@ from PIL import Image, ImageDraw
 from casework import actions
 from casework.sweep import stage_escalate
 from complaints import services
+from complaints.access import roles_ensure
 from complaints.choices import DemandKind, PaymentMethod, ProblemType, ProductKind, Urgency
 from complaints.models import ComplaintCase, Platform
 from escalation.models import TierStage
 from evidence.models import EvidenceKind
 from evidence.services import evidence_add
-
-TRIAGERS_GROUP = "triagers"
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ DEMO_LOGINS = (
     DemoLogin("admin", "admin-demo-2026", "staff superuser"),
     DemoLogin("triager", "triager-demo-2026", "staff (triage)"),
     DemoLogin("demo", "demo-pass-2026", "complainant"),
+    DemoLogin("supervisor", "supervisor-demo-2026", "staff (supervisor)"),
 )
 
 
@@ -56,35 +56,15 @@ def _user(login: DemoLogin, **flags: bool) -> User:
     return user
 
 
-def triagers_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=TRIAGERS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label__in=["complaints", "evidence", "escalation"],
-            codename__in=[
-                "view_complaintcase",
-                "change_complaintcase",
-                "triage_case",
-                "view_caseevent",
-                "view_order",
-                "view_platform",
-                "view_merchant",
-                "view_evidencebundle",
-                "view_evidenceitem",
-                "view_tierstage",
-            ],
-        )
-    )
-    return group
-
-
 @transaction.atomic
 def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
     """Idempotent: a second run adds nothing."""
     now = now or timezone.now()
     admin = _user(DEMO_LOGINS[0], is_staff=True, is_superuser=True)
     triager = _user(DEMO_LOGINS[1], is_staff=True)
-    triager.groups.add(triagers_group())
+    triager_role, supervisor_role = roles_ensure()
+    triager.groups.add(triager_role)
+    _user(DEMO_LOGINS[3], is_staff=True).groups.add(supervisor_role)
     demo = _user(DEMO_LOGINS[2])
     if ComplaintCase.objects.filter(complainant=demo).exists():
         return list(DEMO_LOGINS)

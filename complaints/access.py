@@ -9,7 +9,8 @@ but not act on answers ``Forbidden``.
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet
 
 from .errors import Forbidden, NotFound
 from .models import ComplaintCase
@@ -17,6 +18,9 @@ from .models import ComplaintCase
 VIEW_ALL_CASES = "complaints.view_complaintcase"
 TRIAGE = "complaints.triage_case"
 ESCALATE = "complaints.escalate_case"
+# Supervisors act on any case and give cases to others; triagers act on their own or
+# unassigned ones (首问负责制: the first to answer owns the case until it closes).
+SUPERVISE = "complaints.supervise_case"
 
 
 class Act(StrEnum):
@@ -38,6 +42,7 @@ class Act(StrEnum):
     RESOLVE_BY_STAFF = "resolve_by_staff"
     RESUME = "resume"
     RECORD_ACCEPTANCE = "record_acceptance"
+    REASSIGN = "reassign"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -62,6 +67,8 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     Act.RESOLVE_BY_STAFF: (False, (TRIAGE,)),
     Act.RESUME: (False, (TRIAGE,)),
     Act.RECORD_ACCEPTANCE: (True, (TRIAGE,)),
+    # Giving a case to someone else, or taking it from its owner, is a supervisor's call.
+    Act.REASSIGN: (False, (SUPERVISE,)),
 }
 
 
@@ -100,11 +107,32 @@ def case_get_for_user(
     return case
 
 
+def user_supervises(user: Any) -> bool:
+    return is_staff_with(user, SUPERVISE)
+
+
+def may_act_on_assignment(user: Any, case: ComplaintCase) -> bool:
+    """The assignment rule for staff: the case is unassigned, theirs, or they supervise.
+
+    First-responder responsibility (首问负责制): whoever answered first owns the case, so
+    another triager does not act on it behind the owner's back; a supervisor may.
+    """
+    return case.assigned_to_id in (None, getattr(user, "pk", None)) or user_supervises(user)
+
+
 def may_act(user: Any, case: ComplaintCase, act: Act) -> bool:
     complainant_may, perms = RULES[act]
     if complainant_may and getattr(user, "pk", None) == case.complainant_id:
         return bool(user.is_active)
-    return any(is_staff_with(user, perm) for perm in perms)
+    return any(is_staff_with(user, perm) for perm in perms) and may_act_on_assignment(user, case)
+
+
+def cases_actionable_by(user: Any, cases: QuerySet[ComplaintCase]) -> QuerySet[ComplaintCase]:
+    """Of ``cases``, those the assignment rule lets ``user`` act on (the same rule as
+    ``may_act_on_assignment``, as a filter for lists)."""
+    if user_supervises(user):
+        return cases
+    return cases.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user.pk))
 
 
 def check_act(user: Any, case: ComplaintCase, act: Act) -> None:
@@ -122,3 +150,48 @@ def check_staff(user: Any, perm: str) -> None:
     """Raise NotFound unless ``user`` is active staff holding ``perm`` (acts on no one case)."""
     if not is_staff_with(user, perm):
         raise NotFound()
+
+
+# The staff roles, as Django groups (created by staff/migrations/0001_roles.py with these
+# same lists): triagers see every case and act on theirs or unassigned ones; supervisors
+# do everything, reassigning and deadline policies included.
+TRIAGER_GROUP = "triager"
+SUPERVISOR_GROUP = "supervisor"
+TRIAGER_PERMISSIONS = (
+    VIEW_ALL_CASES,
+    "complaints.change_complaintcase",
+    TRIAGE,
+    ESCALATE,
+    "complaints.view_caseevent",
+    "complaints.view_order",
+    "complaints.view_platform",
+    "complaints.view_merchant",
+    "evidence.view_evidencebundle",
+    "evidence.view_evidenceitem",
+    "escalation.view_tierstage",
+    "escalation.view_deadlinepolicy",
+    "escalation.view_holidaynotice",
+    "escalation.view_holidaynoticeday",
+)
+SUPERVISOR_APPS = ("complaints", "evidence", "escalation", "notifications")
+
+
+def roles_ensure() -> tuple[Group, Group]:
+    """The two role groups with their permissions (idempotent; the migration's, again,
+    for a database emptied since, such as a test's or the demo's)."""
+    triager, _ = Group.objects.get_or_create(name=TRIAGER_GROUP)
+    triager.permissions.add(
+        *(
+            perm
+            for name in TRIAGER_PERMISSIONS
+            for perm in Permission.objects.filter(
+                content_type__app_label=name.split(".")[0], codename=name.split(".")[1]
+            )
+        )
+    )
+    supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
+    supervisor.permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=SUPERVISOR_APPS),
+        *Permission.objects.filter(content_type__app_label="portal", codename="view_filingdraft"),
+    )
+    return triager, supervisor

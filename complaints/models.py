@@ -242,6 +242,8 @@ class ComplaintCase(models.Model):
         permissions = [
             ("triage_case", _("Can triage cases (assign, record responses, request evidence)")),
             ("escalate_case", _("Can escalate cases by hand")),
+            # Supervisors act on any case and reassign cases others own (首问负责制).
+            ("supervise_case", _("Can supervise cases (act on any, reassign)")),
             # 个人信息保护法 art. 28/51: sensitive personal information only to those who
             # need it; each reveal is a timeline event.
             ("reveal_secrets", _("Can see card keys and personal numbers unmasked")),

@@ -18,3 +18,6 @@ urlpatterns = [
     path("evidence/", include("portal.evidence_urls")),
     path("", include("portal.urls")),
 ]
+
+# The admin's own translated page for a staff member whose role does not allow a page.
+handler403 = "staff.views.permission_denied"

@@ -12,11 +12,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from casework.nextstep import next_step
+from casework.timeline import event_words
 from complaints.access import cases_visible_to
-from complaints.choices import ResolutionOutcome
 from complaints.errors import NotFound
 from complaints.models import CaseEvent, ComplaintCase
-from complaints.records import AMENDABLE_FIELDS, field_label
 from complaints.tiers import LADDER, tier_rank
 from escalation.models import TierStage
 from escalation.waiting import Waiting, waiting_on
@@ -121,19 +120,6 @@ def case_row(case: ComplaintCase, *, now: datetime) -> CaseRow:
 
 def case_rows(user: Any, *, now: datetime) -> list[CaseRow]:
     return [case_row(case, now=now) for case in my_cases(user)]
-
-
-def event_words(event: CaseEvent) -> CaseEvent:
-    """Labels the timeline shows in words (in the page's language) for an event's codes."""
-    payload = event.payload or {}
-    field_name = payload.get("field", "")
-    event.field_label = field_label(field_name) if field_name in AMENDABLE_FIELDS else field_name  # type: ignore[attr-defined]
-    event.by_label = _("You") if payload.get("by") == "complainant" else _("Our staff")  # type: ignore[attr-defined]
-    outcome = payload.get("outcome", "")
-    event.outcome_label = (  # type: ignore[attr-defined]
-        ResolutionOutcome(outcome).label if outcome in ResolutionOutcome.values else outcome
-    )
-    return event
 
 
 @dataclass

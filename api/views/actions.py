@@ -188,7 +188,11 @@ class CaseMessageApi(CaseActionApi):
 
 
 class CaseAssignApi(CaseActionApi):
-    """Give the case to a staff member (``assignee_id``), or take it back (null)."""
+    """Give the case to a staff member (``assignee_id``), or take it back (null).
+
+    A triager may take an unassigned case (their own id) or give back their own; giving a
+    case to someone else or taking it from its owner needs ``complaints.supervise_case``
+    (403 otherwise)."""
 
     complainant_only = False
     permission_classes = [CanTriage]
@@ -253,12 +257,20 @@ class CaseRequestEvidenceApi(CaseActionApi):
 
 
 class CaseEscalateApi(CaseActionApi):
+    """Move the case up a tier now, with the staff member's ``reason`` (kept in the
+    timeline); the same engine as the deadline sweep. A triager escalates cases that are
+    theirs or unassigned (and then owns them: first-responder responsibility)."""
+
     complainant_only = False
     permission_classes = [CanEscalate]
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
+            max_length=2000,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="Why staff escalate before the deadline; kept in the ESCALATED event.",
         )
 
     @_action_schema(InputSerializer)

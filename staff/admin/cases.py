@@ -1,18 +1,24 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
-from complaints.access import Act, may_act
+from casework.timeline import event_words
+from complaints.access import ESCALATE, SUPERVISE, TRIAGE, Act, may_act
 from complaints.errors import DomainError
 from complaints.models import (
     CaseEvent,
@@ -32,8 +38,26 @@ from complaints.redaction import (
     redact_data,
     secrets_reveal,
 )
+from complaints.timeline import chain_verify
+from escalation.documents import document_render
 from escalation.models import TierStage
 from escalation.waiting import waiting_on
+from evidence.checklist import LEVEL_LABELS, checklist_for
+from evidence.models import EvidenceBundle, EvidenceItem
+
+from .evidence import item_preview
+from .triage import (
+    AssignForm,
+    AssignmentFilter,
+    CappedPaginator,
+    DeadlineFilter,
+    EvidenceRequestForm,
+    ReasonForm,
+    ResponseForm,
+    cases_search,
+    cases_with_deadline,
+    deadline_cell,
+)
 
 # What staff see by default: card keys and personal numbers masked, last 4 shown
 # (个人信息保护法 art. 28); the reveal view shows them whole and records it.
@@ -151,37 +175,43 @@ class TierStageInline(admin.TabularInline):
 
 @admin.register(ComplaintCase)
 class ComplaintCaseAdmin(admin.ModelAdmin):
+    """The triage queue: nearest deadline first, filters and searches that stay fast at a
+    million cases (staff/admin/triage.py), and every staff act as an action that calls
+    the casework action the portal and the API call."""
+
     list_display = [
         "reference",
         "complainant",
         "platform",
         "problem_type",
-        "status",
         "tier",
-        "urgency",
+        "status",
         "assigned_to",
+        "deadline",
+        "urgency",
         "needs_staff_attention",
         "waiting",
-        "created_at",
     ]
     list_filter = [
-        "status",
+        DeadlineFilter,
+        AssignmentFilter,
         "tier",
+        "status",
         "urgency",
         "problem_type",
         "needs_staff_attention",
         "order__platform",
+        "order__merchant",
     ]
-    search_fields = [
-        "reference",
-        "order__order_number",
-        "order__platform__name",
-        "complainant__username",
-        "complainant__email",
-        "description",
-    ]
+    # Routed by shape to indexed exact-or-prefix lookups (get_search_results).
+    search_fields = ["reference"]
+    search_help_text = _(
+        "A reference (KM-…), an order number or payment reference, or the complainant's "
+        "email; each matched from its start."
+    )
     list_select_related = ["complainant", "order__platform", "assigned_to"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = CappedPaginator
     raw_id_fields = ["complainant", "order"]
     # Status and tier move only through services, so that every change reaches the timeline.
     readonly_fields = [
@@ -197,17 +227,25 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "urgency_reason",
     ]
-    inlines = [TierStageInline, CaseEventInline]
-    actions = ["assign_to_me", "resume_clocks"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintCase]:
-        open_stages = TierStage.objects.filter(closed_at__isnull=True)
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("stages", queryset=open_stages, to_attr="open_stages"))
-        )
-
+    inlines = [TierStageInline]
+    actions = [
+        "assign_to_me",
+        "assign_to_someone",
+        "request_evidence",
+        "record_response",
+        "escalate_now",
+        "resolve_by_staff",
+        "resume_clocks",
+    ]
+    CASE_PAGE_FIELDS = (
+        "timeline",
+        "evidence",
+        "evidence_checklist",
+        "chain_status",
+        "deadline_explanation",
+        "tier_document",
+        "other_cases",
+    )
     # Free text a complainant wrote may hold card keys and ID numbers: shown masked.
     SECRET_FIELDS = ("description", "demand_text")
 
@@ -216,7 +254,28 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         if obj is None:
             return fields
         fields = [f"masked_{f}" if f in self.SECRET_FIELDS else f for f in fields]
-        return [*fields, "reveal_secrets_link"]
+        fields = [f for f in fields if f not in self.CASE_PAGE_FIELDS]
+        return [*fields, "reveal_secrets_link", *self.CASE_PAGE_FIELDS]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintCase]:
+        # The open stage is prefetched for the "waiting on" column (one query a page).
+        open_stages = TierStage.objects.filter(closed_at__isnull=True)
+        return cases_with_deadline(super().get_queryset(request)).prefetch_related(
+            Prefetch("stages", queryset=open_stages, to_attr="open_stages")
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        """Nearest deadline first; cases without a running clock (closed ones) last."""
+        return [F("next_due").asc(nulls_last=True)]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase], search_term: str
+    ) -> tuple[QuerySet[ComplaintCase], bool]:
+        return cases_search(queryset, search_term), False
+
+    @admin.display(description=_("deadline"), ordering=F("next_due").asc(nulls_last=True))
+    def deadline(self, case: ComplaintCase) -> str:
+        return deadline_cell(case)
 
     @admin.display(description=_("description"))
     def masked_description(self, case: ComplaintCase) -> str:
@@ -274,7 +333,12 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         if obj is None:
             return readonly
         # Free text shows masked (complaints.redaction); the reveal link is for permitted staff.
-        return [*readonly, *(f"masked_{f}" for f in self.SECRET_FIELDS), "reveal_secrets_link"]
+        return [
+            *readonly,
+            *(f"masked_{f}" for f in self.SECRET_FIELDS),
+            "reveal_secrets_link",
+            *self.CASE_PAGE_FIELDS,
+        ]
 
     @admin.display(description=_("correct the record"))
     def amend_link(self, case: ComplaintCase) -> str:
@@ -368,7 +432,236 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)d case(s) assigned to you.") % {"count": done})
 
     def has_triage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("complaints.triage_case")
+        return request.user.has_perm(TRIAGE)
+
+    def has_escalate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ESCALATE)
+
+    def has_supervise_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(SUPERVISE)
+
+    def _each_case(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ComplaintCase],
+        act: Callable[[ComplaintCase], Any],
+        done_message: str,
+    ) -> None:
+        """Run ``act`` on every selected case; a refusal is one message for that case (in
+        the user's language), the others go ahead."""
+        done = 0
+        for case in queryset.select_related("order", "complainant"):
+            try:
+                act(case)
+            except DomainError as exc:
+                details = [str(e) for errors in exc.fields.values() for e in errors]
+                text = " ".join([str(exc.message), *details])
+                self.message_user(request, f"{case.reference}: {text}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    def _with_form(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ComplaintCase],
+        form_class: type[forms.Form],
+        title: str,
+        run: Callable[[ComplaintCase, dict[str, Any]], Any],
+        done_message: str,
+    ) -> TemplateResponse | None:
+        """An action that needs input: the form page first, then ``run`` on each case."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            self._each_case(request, queryset, lambda case: run(case, data), done_message)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "cases": queryset,
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/complaints/case_action.html", context)
+
+    @admin.action(description=_("Assign the selected cases to…"), permissions=["supervise"])
+    def assign_to_someone(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase]
+    ) -> TemplateResponse | None:
+        return self._with_form(
+            request,
+            queryset,
+            AssignForm,
+            str(_("Assign cases to a staff member")),
+            lambda case, data: actions.case_assign(
+                case=case, assignee=data["assignee"], actor=request.user
+            ),
+            str(_("%(count)d case(s) assigned.")),
+        )
+
+    @admin.action(description=_("Ask the complainant for more evidence…"), permissions=["triage"])
+    def request_evidence(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase]
+    ) -> TemplateResponse | None:
+        return self._with_form(
+            request,
+            queryset,
+            EvidenceRequestForm,
+            str(_("Ask for more evidence")),
+            lambda case, data: actions.case_request_evidence(
+                case=case, actor=request.user, message=data["message"]
+            ),
+            str(_("Evidence requested on %(count)d case(s); their clocks are paused.")),
+        )
+
+    @admin.action(description=_("Record the respondent's response…"), permissions=["triage"])
+    def record_response(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase]
+    ) -> TemplateResponse | None:
+        return self._with_form(
+            request,
+            queryset,
+            ResponseForm,
+            str(_("Record a response")),
+            lambda case, data: actions.case_record_response(
+                case=case, actor=request.user, source=data["source"], text=data["text"]
+            ),
+            str(_("Response recorded on %(count)d case(s).")),
+        )
+
+    @admin.action(description=_("Escalate now…"), permissions=["escalate"])
+    def escalate_now(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase]
+    ) -> TemplateResponse | None:
+        return self._with_form(
+            request,
+            queryset,
+            ReasonForm,
+            str(_("Escalate to the next tier now")),
+            lambda case, data: actions.case_escalate_by_staff(
+                case=case, actor=request.user, reason=data["reason"]
+            ),
+            str(_("%(count)d case(s) escalated.")),
+        )
+
+    @admin.action(description=_("Mark resolved (complainant silent)…"), permissions=["triage"])
+    def resolve_by_staff(
+        self, request: HttpRequest, queryset: QuerySet[ComplaintCase]
+    ) -> TemplateResponse | None:
+        return self._with_form(
+            request,
+            queryset,
+            ReasonForm,
+            str(_("Mark resolved after the complainant's silence")),
+            lambda case, data: actions.case_resolve_by_staff(
+                case=case, actor=request.user, reason=data["reason"]
+            ),
+            str(_("%(count)d case(s) marked resolved.")),
+        )
+
+    # The case page, read-only, in words.
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, case: ComplaintCase) -> str:
+        keep = case_keep(case)
+        rows = []
+        for event in case.events.select_related("actor").order_by("seq"):
+            # Masked for staff like every other payload here (the reveal view shows it whole).
+            event.payload = redact_data(
+                event.payload, recipient=_STAFF, keep=keep, not_text=_NOT_TEXT
+            )
+            event_words(event, for_staff=True)
+            actor = event.actor.get_username() if event.actor else _("the system")
+            rows.append(
+                format_html(
+                    "<li>{} <span style='color:#777'>({})</span></li>",
+                    render_to_string("casework/_event.html", {"event": event}),
+                    actor,
+                )
+            )
+        return format_html("<ol class='timeline'>{}</ol>", mark_safe("".join(rows)))  # noqa: S308
+
+    @admin.display(description=_("evidence"))
+    def evidence(self, case: ComplaintCase) -> str:
+        bundle = EvidenceBundle.objects.filter(case=case).first()
+        if bundle is None:
+            return "-"
+        items = bundle.items.order_by("uploaded_at")
+        if not items:
+            return str(_("No evidence yet."))
+        return format_html_join(
+            "",
+            "<div style='display:inline-block;margin:0 8px 8px 0'>{}<br>{} · {}</div>",
+            ((item_preview(i), i.get_kind_display(), i.original_name) for i in items),
+        )
+
+    @admin.display(description=_("evidence checklist"))
+    def evidence_checklist(self, case: ComplaintCase) -> str:
+        entries = checklist_for(
+            problem_type=case.problem_type,
+            amount=case.order.amount,
+            kinds_present=EvidenceItem.objects.filter(bundle__case=case).values_list(
+                "kind", flat=True
+            ),
+        )
+        return format_html_join(
+            "",
+            "<div>{} {} ({}): {}</div>",
+            ((("✔" if e.present else "✘"), e.label, LEVEL_LABELS[e.level], e.why) for e in entries),
+        )
+
+    @admin.display(description=_("timeline hash chain"))
+    def chain_status(self, case: ComplaintCase) -> str:
+        breaks = chain_verify(case)
+        if not breaks:
+            return format_html(
+                "<span style='color:#2e7d32'>✔ {}</span>",
+                _("Intact: every event matches its hash."),
+            )
+        return format_html_join(
+            "",
+            "<div style='color:#ba2121'>✘ #{}: {}</div>",
+            ((b.seq, b.problem) for b in breaks),
+        )
+
+    @admin.display(description=_("how the deadline was counted"))
+    def deadline_explanation(self, case: ComplaintCase) -> str:
+        stage = case.stages.filter(closed_at__isnull=True).first()
+        if stage is None:
+            return str(_("No clock is running."))
+        return render_to_string("portal/_deadline_explanation.html", {"row": {"stage": stage}})
+
+    @admin.display(description=_("current tier's document"))
+    def tier_document(self, case: ComplaintCase) -> str:
+        document = document_render(case=case, language=translation.get_language() or "zh-hans")
+        return format_html(
+            "<details><summary>{}</summary><pre style='white-space:pre-wrap'>{}</pre></details>",
+            document.title,
+            document.body,
+        )
+
+    @admin.display(description=_("the complainant's other cases"))
+    def other_cases(self, case: ComplaintCase) -> str:
+        others = (
+            ComplaintCase.objects.filter(complainant_id=case.complainant_id)
+            .exclude(pk=case.pk)
+            .order_by("-created_at")[:20]
+        )
+        links = [
+            (
+                reverse("admin:complaints_complaintcase_change", args=[other.pk]),
+                other.reference,
+                other.get_status_display(),
+            )
+            for other in others
+        ]
+        if not links:
+            return "-"
+        return format_html_join(" · ", '<a href="{}">{}</a> ({})', links)
 
 
 @admin.register(CaseEvent)

@@ -2,13 +2,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from casework.actions import stages_recalculate
+from complaints.tiers import LADDER
 from escalation.calendar import (
     CalendarImportError,
     calendar_invalidate,
@@ -136,6 +137,14 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["tier", "urgency"]
     readonly_fields = ["updated_at"]
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        """In ladder order (platform first, then the bodies it climbs to), not by name."""
+        rank = Case(
+            *(When(tier=tier, then=Value(i)) for i, tier in enumerate(LADDER)),
+            default=Value(len(LADDER)),
+        )
+        return [rank.asc(), "urgency"]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         messages.info(

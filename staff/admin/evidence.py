@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -33,7 +34,7 @@ class EvidenceItemInline(admin.TabularInline):
 
     @admin.display(description=_("file"))
     def preview(self, item: EvidenceItem) -> str:
-        return _preview(item)
+        return item_preview(item)
 
     @admin.display(description=_("description"))
     def masked_description(self, item: EvidenceItem) -> str:
@@ -47,7 +48,7 @@ def _masked_description(item: EvidenceItem) -> str:
     return redact(item.description, recipient=Recipient.STAFF, keep=keep)
 
 
-def _preview(item: EvidenceItem) -> str:
+def item_preview(item: EvidenceItem) -> str:
     download = reverse("evidence:item_download", kwargs={"item_pk": item.pk})
     if item.thumbnail:
         thumb = reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk})
@@ -64,6 +65,11 @@ class EvidenceBundleAdmin(admin.ModelAdmin):
     list_select_related = ["case", "owner"]
     readonly_fields = ["owner", "case", "created_at", "checklist", "downloads"]
     inlines = [EvidenceItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceBundle]:
+        """Filed evidence only: a bundle with no case is a complainant's unfiled draft,
+        theirs alone until they file (nobody on staff reads a draft)."""
+        return super().get_queryset(request).exclude(case__isnull=True)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -121,6 +127,10 @@ class EvidenceItemAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "masked_description"]
     exclude = ["description"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceItem]:
+        """Items of filed cases only; a draft's uploads are the complainant's alone."""
+        return super().get_queryset(request).exclude(bundle__case__isnull=True)
+
     @admin.display(description=_("description"))
     def masked_description(self, item: EvidenceItem) -> str:
         return _masked_description(item)
@@ -136,4 +146,4 @@ class EvidenceItemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("file"))
     def preview(self, item: EvidenceItem) -> str:
-        return _preview(item)
+        return item_preview(item)

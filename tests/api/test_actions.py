@@ -89,11 +89,17 @@ def test_staff_assign_request_evidence_and_escalate(tina_api, sam_api, triager, 
     assert escalated.json()["stage"]["tier"] == Tier.WATCHDOG
 
 
-def test_assigning_a_non_staff_user_is_refused(tina_api, complainant, alice_case) -> None:  # type: ignore[no-untyped-def]
-    response = act(tina_api, alice_case, "assign", {"assignee_id": complainant.pk})
+def test_assigning_a_non_staff_user_is_refused(sam_api, complainant, alice_case) -> None:  # type: ignore[no-untyped-def]
+    response = act(sam_api, alice_case, "assign", {"assignee_id": complainant.pk})
 
     assert response.status_code == 400
     assert "assigned_to" in response.json()["error"]["fields"]
+
+
+def test_a_triager_cannot_give_a_case_to_someone_else(tina_api, supervisor, alice_case) -> None:  # type: ignore[no-untyped-def]
+    response = act(tina_api, alice_case, "assign", {"assignee_id": supervisor.pk})
+
+    assert response.status_code == 403
 
 
 def test_complainants_cannot_use_staff_actions_even_on_their_own_case(

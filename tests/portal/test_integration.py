@@ -169,12 +169,15 @@ def test_staff_find_profiles_and_drafts_in_the_admin(complainant, supervisor) ->
     assert "王小明" in profiles.content.decode()
 
     drafts = reverse("admin:portal_filingdraft_changelist")
-    unfiled = client.get(drafts + "?filed=no").content.decode()
-    assert reverse("admin:portal_filingdraft_change", args=[open_draft.pk]) in unfiled
-    assert filed.reference not in unfiled
-    assert filed.reference in client.get(drafts + "?filed=yes").content.decode()
-    # What the complainant typed is looked at, never edited or added by staff.
+    listed = client.get(drafts).content.decode()
+    # An unfiled draft is the complainant's alone: not listed, not openable by staff.
+    assert reverse("admin:portal_filingdraft_change", args=[open_draft.pk]) not in listed
+    assert filed.reference in listed
     change = client.get(reverse("admin:portal_filingdraft_change", args=[open_draft.pk]))
+    assert change.status_code == 302
+    filed_draft = FilingDraft.objects.get(case=filed)
+    # What the complainant typed is looked at, never edited or added by staff.
+    change = client.get(reverse("admin:portal_filingdraft_change", args=[filed_draft.pk]))
     assert change.status_code == 200
     assert 'name="step"' not in change.content.decode()
     assert client.get(reverse("admin:portal_filingdraft_add")).status_code == 403

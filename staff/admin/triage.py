@@ -1,0 +1,188 @@
+"""What the case list needs to be a triage queue at a million cases.
+
+The deadline is the open stage's ``next_due_at``, joined once (``FilteredRelation``),
+never one query per row; searches are exact-or-prefix lookups an index serves (see
+staff/migrations/0002_triage_indexes.py), never ``icontains`` over the table; the
+paginator counts at most ``COUNT_CAP`` rows, so no page costs a ``COUNT(*)`` of it all.
+"""
+
+import re
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaints.access import cases_actionable_by
+from complaints.models import ComplaintCase
+
+COUNT_CAP = 1000
+REFERENCE_TERM = re.compile(r"^KM-", re.IGNORECASE)
+DIGITS_TERM = re.compile(r"^[0-9A-Za-z_-]*[0-9][0-9A-Za-z_-]*$")
+
+
+def cases_with_deadline(cases: QuerySet[ComplaintCase]) -> QuerySet[ComplaintCase]:
+    """Each case with its open stage's nearest deadline (``next_due``) and pause, by a join.
+
+    At most one stage per case is open (constraint ``stage_one_open_per_case``), so the
+    join never multiplies rows.
+    """
+    return cases.annotate(
+        open_stage=FilteredRelation("stages", condition=Q(stages__closed_at__isnull=True)),
+        next_due=F("open_stage__next_due_at"),
+        paused_since=F("open_stage__paused_at"),
+    )
+
+
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return _("%(n)d min") % {"n": minutes}
+    if minutes < 48 * 60:
+        return _("%(n)d h") % {"n": minutes // 60}
+    return _("%(n)d d") % {"n": minutes // (24 * 60)}
+
+
+def deadline_words(due: datetime | None, *, paused: bool, now: datetime) -> tuple[str, str]:
+    """("due in 3 h" / "overdue 2 d" / "paused" / "—", a colour) for a deadline."""
+    if paused:
+        return _("paused"), "#777"
+    if due is None:
+        return "—", "#777"
+    left = (due - now).total_seconds()
+    if left < 0:
+        return _("overdue %(span)s") % {"span": _span(left)}, "#ba2121"
+    colour = "#d98200" if left < 24 * 3600 else "#2e7d32"
+    return _("due in %(span)s") % {"span": _span(left)}, colour
+
+
+def deadline_cell(case: Any, *, now: datetime | None = None) -> str:
+    words, colour = deadline_words(
+        getattr(case, "next_due", None),
+        paused=getattr(case, "paused_since", None) is not None,
+        now=now or timezone.now(),
+    )
+    return format_html('<span style="color:{};font-weight:bold">{}</span>', colour, words)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP + 1`` rows: "more than a thousand" is all a triager needs
+    to know, and an exact count of a million cases costs a full scan on every page."""
+
+    @cached_property
+    def count(self) -> int:
+        cases: QuerySet[Any] = self.object_list  # type: ignore[assignment]
+        rows = cases.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1]
+        return len(list(rows))
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = gettext_lazy("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("overdue", gettext_lazy("Overdue")),
+            ("today", gettext_lazy("Due today (Beijing time)")),
+        ]
+
+    def queryset(self, request: Any, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        running = Q(open_stage__paused_at__isnull=True)
+        if self.value() == "overdue":
+            return queryset.filter(running, open_stage__next_due_at__lt=now)
+        if self.value() == "today":
+            # The day ends at midnight in Asia/Shanghai (TIME_ZONE), whatever the server's.
+            local = timezone.localtime(now)
+            end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            return queryset.filter(
+                running, open_stage__next_due_at__gte=now, open_stage__next_due_at__lt=end
+            )
+        return queryset
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    title = gettext_lazy("assignment")
+    parameter_name = "assigned"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("mine", gettext_lazy("Mine")),
+            ("unassigned", gettext_lazy("Unassigned")),
+            ("actionable", gettext_lazy("Mine or unassigned (I may act)")),
+        ]
+
+    def queryset(self, request: Any, queryset: QuerySet) -> QuerySet:
+        if self.value() == "mine":
+            return queryset.filter(assigned_to=request.user.pk)
+        if self.value() == "unassigned":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "actionable":
+            return cases_actionable_by(request.user, queryset)
+        return queryset
+
+
+def cases_search(cases: QuerySet[ComplaintCase], term: str) -> QuerySet[ComplaintCase]:
+    """Route a search term to the one indexed column it can be: ``KM-…`` a reference, an
+    ``@`` an email, anything with a digit an order number or payment reference. Each is
+    exact-or-prefix (``LIKE 'x%'``), which the pattern indexes serve at any table size."""
+    term = term.strip()
+    if not term:
+        return cases
+    if REFERENCE_TERM.match(term):
+        return cases.filter(reference__startswith=term.upper())
+    if "@" in term:
+        users = get_user_model().objects.filter(email__istartswith=term).values("pk")
+        return cases.filter(complainant__in=users)
+    if DIGITS_TERM.match(term):
+        return cases.filter(
+            Q(order__order_number__startswith=term) | Q(order__payment_reference__startswith=term)
+        )
+    return cases.filter(complainant__username=term)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EvidenceRequestForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("What the complainant should send"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ResponseForm(forms.Form):
+    source = forms.ChoiceField(
+        label=gettext_lazy("Who answered"),
+        choices=[
+            ("respondent", gettext_lazy("The respondent (platform, merchant, body)")),
+            ("staff", gettext_lazy("Our staff, on the respondent's behalf")),
+        ],
+    )
+    text = forms.CharField(
+        label=gettext_lazy("The response"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=gettext_lazy("Staff member"),
+        queryset=get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .order_by("username"),
+    )
