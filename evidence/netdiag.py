@@ -88,7 +88,7 @@ def _trace_target(text: str) -> tuple[str, str]:
     """(host, ip) from the header: the lines from "traceroute to" / "通过最多…跟踪" up to the
     first hop, joined, since Chinese Windows puts the target on a line of its own."""
     start = _TRACE_START.search(text)
-    header = []
+    header: list[str] = []
     for line in text[start.start() if start else 0 :].splitlines()[:4]:
         if header and _HOP.match(line):
             break
