@@ -11,7 +11,7 @@ deliveries they owe are queued before the transaction commits. An action that wr
 events outside ``case_writes`` would send no webhooks; keep every write inside one.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -111,6 +111,8 @@ def case_file(
     urgency: str = Urgency.NORMAL,
     urgency_reason: str = "",
     harm_noticed_at: datetime | None = None,
+    risk_signals: Sequence[str] = (),
+    other_proceedings: str = "",
     bundle: Any = None,
     now: datetime | None = None,
 ) -> ComplaintCase:
@@ -133,6 +135,8 @@ def case_file(
     )
     services.moment_check(field="harm_noticed_at", value=harm_noticed_at, now=now)
     services.urgency_check(urgency=urgency, reason=urgency_reason)
+    signals = services.risk_signals_check(problem_type=problem_type, signals=risk_signals)
+    proceedings = services.other_proceedings_check(answer=other_proceedings)
     case = ComplaintCase(
         complainant=complainant,
         order=order,
@@ -145,6 +149,8 @@ def case_file(
         urgency=urgency,
         urgency_reason=urgency_reason.strip() if urgency == Urgency.URGENT else "",
         harm_noticed_at=harm_noticed_at or now,
+        risk_signals=signals,
+        other_proceedings=proceedings,
         status=CaseStatus.SUBMITTED,
         tier=Tier.PLATFORM,
         created_at=now,

@@ -58,6 +58,25 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class RiskSignal(models.TextChoices):
+    """When a network error came only after one of these, risk-control rules are the likely
+    cause rather than a broken server (DOMAIN.md, attribution, seed 000)."""
+
+    COUPON = "coupon", _("It came after I used a coupon")
+    MANY_ORDERS = "many_orders", _("It came after many orders in a short time")
+    NEW_IP = "new_ip", _("It came from a new IP address or device")
+
+
+class OtherProceedings(models.TextChoices):
+    """Whether the dispute is already before a court, an arbitrator, another agency or the
+    consumer association: 12315 does not accept it then (市场监督管理投诉举报处理暂行办法
+    art. 15). Unanswered is the empty string, and documents ask instead of asserting."""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNSURE = "unsure", _("Not sure")
+
+
 class CaseStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     IN_PROGRESS = "in_progress", _("In progress")

@@ -17,6 +17,7 @@ from .choices import (
     Currency,
     DemandKind,
     EventKind,
+    OtherProceedings,
     PaymentMethod,
     ProblemType,
     ProductKind,
@@ -191,6 +192,21 @@ class ComplaintCase(models.Model):
         _("why it is urgent"),
         blank=True,
         help_text=_("Required when the complainant marks the complaint urgent."),
+    )
+    risk_signals = models.JSONField(
+        _("risk-control signals"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "For a network error: it came only after a coupon, many orders or a new IP/device."
+        ),
+    )
+    other_proceedings = models.CharField(
+        _("before a court, arbitrator, agency or consumer association"),
+        max_length=8,
+        choices=OtherProceedings.choices,
+        blank=True,
+        help_text=_("Empty while the complainant has not answered."),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,7 +11,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import LOST_ORDER_TYPES, CaseStatus, DemandKind, EventKind, ProblemType, Urgency
+from .choices import (
+    LOST_ORDER_TYPES,
+    CaseStatus,
+    DemandKind,
+    EventKind,
+    OtherProceedings,
+    ProblemType,
+    RiskSignal,
+    Urgency,
+)
 from .errors import InvalidInput
 from .models import ComplaintCase, Merchant, Order, Platform, ReferenceCounter
 from .timeline import event_append
@@ -101,6 +110,33 @@ def urgency_check(*, urgency: str, reason: str) -> None:
         raise InvalidInput(fields={"urgency": [_("Unknown urgency.")]})
     if urgency == Urgency.URGENT and not (reason or "").strip():
         raise InvalidInput(fields={"urgency_reason": [_("Say why the complaint is urgent.")]})
+
+
+def risk_signals_check(*, problem_type: str, signals: Any) -> list[str]:
+    """The risk-control signals as stored: known values, each once, in the vocabulary's order.
+
+    They are asked only for a network error (a coupon, many orders in a short time or a new
+    IP/device before the error points at risk-control rules, DOMAIN.md seed 000); for any
+    other problem they would tell nothing, so they are refused rather than kept unasked.
+    """
+    values = list(signals or [])
+    if any(not isinstance(v, str) or v not in RiskSignal.values for v in values):
+        raise InvalidInput(fields={"risk_signals": [_("Unknown risk-control signal.")]})
+    if values and problem_type != ProblemType.NETWORK_ERROR:
+        raise InvalidInput(
+            fields={"risk_signals": [_("These questions are for network-error complaints only.")]}
+        )
+    return [v for v in RiskSignal.values if v in values]
+
+
+def other_proceedings_check(*, answer: str | None) -> str:
+    """The answer to "is this dispute already before a court, an arbitrator, another agency
+    or the consumer association?", or "" when unanswered (documents then ask, never assert:
+    市场监督管理投诉举报处理暂行办法 art. 15 makes a "yes" inadmissible at 12315)."""
+    answer = answer or ""
+    if answer and answer not in OtherProceedings.values:
+        raise InvalidInput(fields={"other_proceedings": [_("Answer yes, no or not sure.")]})
+    return answer
 
 
 def reason_check(*, reason: str | None, field: str = "reason") -> str:

@@ -11,6 +11,7 @@ from complaints.choices import DemandKind, EventKind, ProblemType
 from complaints.models import ComplaintCase, Profile
 from complaints.records import record_amendments
 from complaints.redaction import Recipient, case_keep
+from evidence.attribution import case_attribution_for
 from evidence.models import EvidenceItem
 
 # Goods delivered online that never arrived or cannot be used: not delivered in the sense
@@ -133,6 +134,8 @@ def document_render(
             "stages": stages,
             "facts": record_facts(case, stages),
             "evidence": _evidence_items(case) if case.pk else [],
+            # Who the network evidence points at; printed only when there is some.
+            "attribution": case_attribution_for(case),
             # Corrections since filing: the text above is the corrected one, and says so.
             "amendments": record_amendments(case) if case.pk else [],
             "card_key_case": case.problem_type == ProblemType.INVALID_CARD_KEY,

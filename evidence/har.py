@@ -2,10 +2,15 @@
 
 A HAR can be hundreds of megabytes (response bodies are inlined), so it is read as a
 stream of JSON events with ijson: memory holds one entry's few fields at a time, never
-the document, and response bodies are skipped. Nesting depth and token count are bounded
+the document. Of a response body only its first ``BODY_SCAN_CHARS`` are kept, long enough
+to see a 2xx that says "网络错误" (a refusal disguised as a network error), until the
+entry ends. Nesting depth and token count are bounded
 before and while parsing (``evidence.jsonlimits``).
 """
 
+import base64
+import binascii
+import re
 from collections import Counter
 from datetime import datetime
 from typing import IO, Any
@@ -31,6 +36,23 @@ CLIENT_ERRORS = (
     "NS_ERROR_OFFLINE",
 )
 GATEWAY_STATUSES = (502, 503, 504)
+# What a 2xx reply says when the platform refuses an order while pretending the network
+# failed: risk-control rules often answer 200 with one of these (DOMAIN.md, seed 000).
+BODY_ERROR_TEXTS = (
+    "网络错误",
+    "网络异常",
+    "网络繁忙",
+    "系统繁忙",
+    "系统异常",
+    "服务繁忙",
+    "服务器繁忙",
+    "network error",
+    "network busy",
+    "system busy",
+)
+BODY_SCAN_CHARS = 16 * 1024
+_BODY_MIME_HINTS = ("json", "html", "text", "javascript", "xml")
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 # For pages that show a summary: what each code means, in the user's language.
 ATTRIBUTION_LABELS = {
@@ -49,6 +71,7 @@ REASON_LABELS = {
     "connection": gettext_lazy("Connection failed"),
     "client_network": gettext_lazy("Your connection failed"),
     "no_response": gettext_lazy("No response"),
+    "body_error": gettext_lazy("Answered, but the reply says it failed"),
 }
 
 _ENTRY = "log.entries.item"
@@ -67,11 +90,30 @@ _FIELDS = {
     f"{_ENTRY}.timings.blocked": "blocked",
     f"{_ENTRY}.timings.dns": "dns",
     f"{_ENTRY}.timings.send": "send",
+    f"{_ENTRY}.response.content.mimeType": "mime",
+    f"{_ENTRY}.response.content.encoding": "encoding",
 }
+_BODY = f"{_ENTRY}.response.content.text"
 
 
 class HarError(ValueError):
     """The file is not a readable HAR network log; the message is for the user."""
+
+
+def _body_error(entry: dict[str, Any]) -> str:
+    """The error text a body's first characters contain, or "" (JSON ``\\uXXXX`` escapes and
+    base64 bodies read too; binary types are not looked at)."""
+    head = str(entry.get("body") or "")
+    mime = str(entry.get("mime") or "").lower()
+    if not head or (mime and not any(h in mime for h in _BODY_MIME_HINTS)):
+        return ""
+    if str(entry.get("encoding") or "").lower() == "base64":
+        try:
+            head = base64.b64decode(head[: len(head) // 4 * 4]).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            return ""
+    head = _UNICODE_ESCAPE.sub(lambda m: chr(int(m[1], 16)), head).casefold()
+    return next((text for text in BODY_ERROR_TEXTS if text in head), "")
 
 
 def _failure(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -81,7 +123,10 @@ def _failure(entry: dict[str, Any]) -> dict[str, Any] | None:
     url = urlsplit(str(entry.get("url") or ""))
     path = url.path or "/"
     on_order_path = any(h in path.lower() for h in ORDER_PATH_HINTS)
-    if status >= 500:
+    body_error = _body_error(entry) if 200 <= status < 300 else ""
+    if body_error:
+        reason = "body_error"
+    elif status >= 500:
         reason = "gateway" if status in GATEWAY_STATUSES else "server_error"
     elif 400 <= status < 500 and on_order_path:
         reason = "rejected"
@@ -112,6 +157,7 @@ def _failure(entry: dict[str, Any]) -> dict[str, Any] | None:
         "reason": reason,
         "time_ms": round(float(entry.get("time") or 0), 3),
         "timings": timings,
+        **({"body_text": body_error} if body_error else {}),
     }
 
 
@@ -164,6 +210,8 @@ def har_summarise(stream: IO[bytes], *, max_failures: int | None = None) -> dict
                     if len(failures) < max_failures:
                         failures.append(failed)
                 entry = None
+            elif entry is not None and prefix == _BODY and event == "string":
+                entry["body"] = value[:BODY_SCAN_CHARS]
             elif entry is not None and prefix in _FIELDS and event != "null":
                 entry[_FIELDS[prefix]] = value
     except ijson.JSONError as exc:

@@ -35,7 +35,12 @@ _SENT_RECEIVED = [
 _TRACE_START = re.compile(
     r"^\s*(?:traceroute to|Tracing route to|通过最多\s*\d+\s*个跃点跟踪)", re.I | re.MULTILINE
 )
-_TRACE_TARGET = re.compile(r"(?:to|跟踪到)\s+(?P<host>\S+)\s*[\[(](?P<ip>[0-9a-fA-F.:]+)[\])]")
+# Chinese Windows breaks the header: "通过最多 30 个跃点跟踪" then, on its own line,
+# "到 shop.example.cn [203.0.113.7] 的路由:"; a bare IP target has no brackets.
+_TRACE_TARGET = re.compile(
+    r"(?:\bto|到)\s+(?P<host>[^\s\[\]()]+)\s*[\[(](?P<ip>[0-9a-fA-F.:]+)[\])]"
+    r"|(?:\bto|到)\s+(?P<bare>(?:\d{1,3}\.){3}\d{1,3})(?![\d.])"
+)
 _HOP = re.compile(r"^\s*(?P<hop>\d{1,2})\s+(?P<rest>.+)$")
 _HOP_TIME = re.compile(r"(?P<op><)?\s*(?P<ms>\d+(?:\.\d+)?)\s*(?:ms|毫秒)", re.I)
 _IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-fA-F]*:[0-9a-fA-F:]+:[0-9a-fA-F]+\b")
@@ -79,9 +84,26 @@ def ping_parse(text: str) -> dict[str, Any]:
     }
 
 
+def _trace_target(text: str) -> tuple[str, str]:
+    """(host, ip) from the header: the lines from "traceroute to" / "通过最多…跟踪" up to the
+    first hop, joined, since Chinese Windows puts the target on a line of its own."""
+    start = _TRACE_START.search(text)
+    header: list[str] = []
+    for line in text[start.start() if start else 0 :].splitlines()[:4]:
+        if header and _HOP.match(line):
+            break
+        header.append(line.strip())
+    found = _TRACE_TARGET.search(" ".join(header))
+    if found is None:
+        return "", ""
+    if found["bare"]:
+        return found["bare"], found["bare"]
+    return found["host"], found["ip"]
+
+
 def traceroute_parse(text: str) -> dict[str, Any]:
     """The hops of a pasted traceroute / tracert run, and where the route stopped answering."""
-    target = _TRACE_TARGET.search(text)
+    host, ip = _trace_target(text)
     hops = []
     for line in text.splitlines():
         if _TRACE_START.match(line):
@@ -107,10 +129,9 @@ def traceroute_parse(text: str) -> dict[str, Any]:
     if not hops:
         raise NetdiagError(_("No traceroute hops were found in the text."))
     answering = [h for h in hops if h["rtts_ms"]]
-    ip = target["ip"] if target else ""
     return {
         "tool": "traceroute",
-        "host": target["host"] if target else "",
+        "host": host,
         "ip": ip,
         "hops": hops,
         "reached": bool(ip) and any(h["ip"] == ip and h["rtts_ms"] for h in hops),

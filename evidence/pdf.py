@@ -33,6 +33,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from complaints.models import ComplaintCase
 from complaints.redaction import Recipient, case_keep, redact
 
+from .attribution import case_attribution_for
 from .receipt import receipt_build
 from .selectors import case_items
 
@@ -122,6 +123,19 @@ def _local(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _attribution_part(case: ComplaintCase) -> list[Flowable]:
+    """Who the network evidence points at, in the words the documents use; nothing when the
+    case has no network evidence."""
+    attribution = case_attribution_for(case)
+    if not attribution.has_evidence:
+        return []
+    return [
+        _p(_("Network problem attribution"), "h2"),
+        _p(attribution.sentence),
+        *[_p(r.line, "small") for r in attribution.requests],
+    ]
+
+
 def summary_pdf(
     case: ComplaintCase,
     *,
@@ -173,6 +187,7 @@ def summary_pdf(
             ),
             _p(_("What happened"), "h2"),
             _p(text(case.description)),
+            *_attribution_part(case),
             _p(_("Evidence"), "h2"),
             _table(
                 [[_("#"), _("Kind"), _("File"), _("Uploaded at"), "SHA-256"]]

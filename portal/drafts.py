@@ -33,6 +33,7 @@ FIELD_STEP = {
     "problem_type": 2,
     "description": 2,
     "harm_noticed_at": 2,
+    "risk_signals": 2,
     "bundle": 3,
     "demand_kind": 4,
     "demand_amount": 4,
@@ -40,6 +41,7 @@ FIELD_STEP = {
     "demand_text": 4,
     "urgency": 4,
     "urgency_reason": 4,
+    "other_proceedings": 4,
 }
 
 
@@ -147,6 +149,8 @@ def draft_submit(
             urgency=demand.get("urgency") or Urgency.NORMAL,
             urgency_reason=demand.get("urgency_reason") or "",
             harm_noticed_at=_aware(problem.get("harm_noticed_at")),
+            risk_signals=problem.get("risk_signals") or [],
+            other_proceedings=demand.get("other_proceedings") or "",
             bundle=locked.bundle,
             now=now,
         )

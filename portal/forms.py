@@ -13,16 +13,24 @@ from complaints.choices import (
     COMPLAINANT_RESOLVED_OUTCOMES,
     ENDING_OUTCOMES,
     DemandKind,
+    OtherProceedings,
     PaymentMethod,
     ProblemType,
     ProductKind,
     ResolutionOutcome,
+    RiskSignal,
     Urgency,
 )
 from complaints.errors import InvalidInput
 from complaints.models import Profile
 from complaints.records import AMENDABLE_FIELDS, field_label
-from complaints.services import demand_check, moment_check, urgency_check
+from complaints.services import (
+    demand_check,
+    moment_check,
+    other_proceedings_check,
+    risk_signals_check,
+    urgency_check,
+)
 from evidence.models import EvidenceKind
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -143,6 +151,29 @@ class ProblemStepForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-03-01 20:15:07 …"}),
         help_text=_("One line per moment: the time to the second, then what happened."),
     )
+    risk_signals = forms.MultipleChoiceField(
+        label=_("For a network error: did it come only after one of these?"),
+        choices=RiskSignal.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Tick what applies; leave all unticked if none does. An error that comes only "
+            "then points at the platform's risk-control rules."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if "problem_type" in data and "risk_signals" in data:
+            try:
+                data["risk_signals"] = risk_signals_check(
+                    problem_type=data["problem_type"], signals=data["risk_signals"]
+                )
+            except InvalidInput as exc:
+                for message in exc.fields.get("risk_signals", []):
+                    self.add_error("risk_signals", message)
+        return data
 
     def clean_harm_noticed_at(self) -> datetime | None:
         return _not_in_future(self.cleaned_data.get("harm_noticed_at"), field="harm_noticed_at")
@@ -257,6 +288,16 @@ class DemandStepForm(forms.Form):
             "Required when urgent, e.g. the money is needed today or the order may vanish."
         ),
     )
+    other_proceedings = forms.ChoiceField(
+        label=_(
+            "Is this dispute already before a court, an arbitrator, another agency or the "
+            "consumer association?"
+        ),
+        choices=OtherProceedings.choices,
+        required=False,  # unanswered: the documents ask for it instead of asserting
+        widget=forms.RadioSelect,
+        help_text=_("12315 does not accept a complaint that is already before one of them."),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -274,6 +315,7 @@ class DemandStepForm(forms.Form):
             lambda: urgency_check(
                 urgency=data.get("urgency", ""), reason=data.get("urgency_reason", "")
             ),
+            lambda: other_proceedings_check(answer=data.get("other_proceedings", "")),
         )
         for check in checks:
             try:

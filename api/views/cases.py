@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from casework import actions
 from casework.packages import case_package
 from complaints.access import Act, check_act
-from complaints.choices import CaseStatus, DemandKind, ProblemType, Urgency
+from complaints.choices import CaseStatus, DemandKind, ProblemType, RiskSignal, Urgency
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.redaction import Recipient
@@ -99,6 +99,26 @@ class CaseListCreateApi(generics.ListAPIView):
             help_text="Required when urgency is urgent (the same rule as the portal's).",
         )
         harm_noticed_at = MomentField(required=False, allow_null=True)
+        risk_signals = serializers.ListField(
+            child=serializers.CharField(max_length=32),
+            required=False,
+            default=list,
+            max_length=len(RiskSignal.values),
+            help_text=(
+                "Network errors only: the error came after a coupon (coupon), many orders in "
+                "a short time (many_orders) or a new IP/device (new_ip); the portal's rule."
+            ),
+        )
+        other_proceedings = serializers.CharField(
+            max_length=8,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text=(
+                "Is the dispute before a court, arbitrator, agency or consumer association: "
+                "yes, no, unsure, or blank when not answered."
+            ),
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if ("order_id" in attrs) == ("order" in attrs):

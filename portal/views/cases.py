@@ -18,6 +18,7 @@ from complaints.models import ComplaintCase
 from complaints.tiers import Tier
 from escalation.documents import document_render
 from escalation.selectors import case_limitation
+from evidence.attribution import case_attribution_for
 from evidence.selectors import checklist_for_case
 from portal.forms import (
     AcceptResponseForm,
@@ -78,6 +79,7 @@ def _render_case(
         "page": page,
         "row": page.row,
         "checklist": checklist_for_case(case),
+        "attribution": case_attribution_for(case),
         "limitation": case_limitation(case, now=now),
         "case": case,
         "document": document,

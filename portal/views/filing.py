@@ -55,9 +55,15 @@ def _step_url(step: int) -> str:
     return reverse("portal:file_step", kwargs={"step": step})
 
 
-def _answers(post: Any, form_class: type[forms.Form]) -> dict[str, str]:
-    """What was typed, field by field, as typed: kept even when it does not validate."""
-    return {name: post.get(name, "") for name in form_class.base_fields}
+def _answers(post: Any, form_class: type[forms.Form]) -> dict[str, Any]:
+    """What was typed, field by field, as typed: kept even when it does not validate.
+    Checkbox lists keep every ticked value."""
+    return {
+        name: post.getlist(name)
+        if isinstance(field, forms.MultipleChoiceField)
+        else post.get(name, "")
+        for name, field in form_class.base_fields.items()
+    }
 
 
 def _wizard_context(draft: Any, step: int, **extra: Any) -> dict[str, Any]:
@@ -251,6 +257,8 @@ def _preview_case(draft: Any, cleaned: dict[int, dict[str, Any]]) -> ComplaintCa
         demand_within_hours=demand["demand_within_hours"],
         urgency=demand.get("urgency") or Urgency.NORMAL,
         urgency_reason=demand.get("urgency_reason", ""),
+        risk_signals=problem.get("risk_signals") or [],
+        other_proceedings=demand.get("other_proceedings") or "",
         tier=Tier.PLATFORM,
     )
 
