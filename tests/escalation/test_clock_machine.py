@@ -39,7 +39,14 @@ from tests.factories import OrderFactory, case_filed
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=SH)
 
-FIGURES = {"examples": 0, "steps": 0, "refused": 0, "escalations": 0, "returned": 0}
+FIGURES = {
+    "examples": 0,
+    "steps": 0,
+    "refused": 0,
+    "escalations": 0,
+    "returned": 0,
+    "amended": 0,
+}
 
 
 def _png() -> SimpleUploadedFile:
@@ -103,6 +110,14 @@ class CaseLife(RuleBasedStateMachine):
     def accept(self, promise_hours: int | None) -> None:
         promised = None if promise_hours is None else self.now + timedelta(hours=promise_hours)
         self._act(actions.case_accept_response, actor=self.complainant, promised_by=promised)
+
+    @rule(promise_hours=st.integers(min_value=1, max_value=48))
+    def promise_made_then_broken(self, promise_hours: int) -> None:
+        """The story the machine would rarely find alone: an answer, accepted with a
+        promised date, and the date passing without the complainant confirming it."""
+        self.answer()
+        self.accept(promise_hours)
+        self.time_passes_and_sweep(promise_hours + 1)
 
     @rule()
     def reject(self) -> None:
@@ -194,6 +209,31 @@ class CaseLife(RuleBasedStateMachine):
     @rule()
     def withdraw(self) -> None:
         self._act(actions.case_withdraw, actor=self.complainant)
+
+    @rule(who=st.sampled_from(["complainant", "triager"]))
+    def amend(self, who: str) -> None:
+        FIGURES["amended"] += 1
+        self._act(
+            actions.case_amend,
+            actor=getattr(self, who),
+            field="description",
+            value=f"更正后的经过 {FIGURES['amended']}",
+            reason="写错了",
+        )
+
+    @rule()
+    def reopen(self) -> None:
+        self._act(actions.case_reopen, actor=self.complainant, reason="退款没有到账")
+
+    @rule(days=st.sampled_from([1, 29, 31]))
+    def reopen_window_passes(self, days: int) -> None:
+        """Days pass; the hourly close task runs (a resolved case closes after the window)."""
+        FIGURES["steps"] += 1
+        self.now += timedelta(days=days)
+        before = self._events()
+        closed = actions.cases_close_due(now=self.now)
+        self.case.refresh_from_db()
+        assert self._events() == before + closed
 
     def _escalations(self) -> int:
         return CaseEvent.objects.filter(case_id=self.case.pk, kind=EventKind.ESCALATED).count()
