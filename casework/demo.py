@@ -179,8 +179,13 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
         age=timedelta(days=3),
     )
     escalate(card, now - timedelta(days=2))
-    TierStage.objects.filter(case=card, closed_at__isnull=True).update(
-        external_reference="1234567890123", filed_at=now - timedelta(days=2)
+    # Filed at 12315 the same day: its 7-working-day accept clock runs from then.
+    actions.case_record_external_reference(
+        case=card,
+        actor=demo,
+        reference="1234567890123",
+        filed_at=now - timedelta(days=2),
+        now=now - timedelta(days=2) + timedelta(hours=1),
     )
     stuck = file(
         suchong,

@@ -255,6 +255,8 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             return fields
         fields = [f"masked_{f}" if f in self.SECRET_FIELDS else f for f in fields]
         fields = [f for f in fields if f not in self.CASE_PAGE_FIELDS]
+        fields = list(dict.fromkeys(fields))  # sealed and masked name the same text once
+        fields = [f for f in fields if f != "reveal_secrets_link"]
         return [*fields, "reveal_secrets_link", *self.CASE_PAGE_FIELDS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ComplaintCase]:
@@ -328,7 +330,16 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         """Every case here is filed, so what it says is sealed (complaints.records): the
         description, demand, order and complainant change only by amendment."""
-        sealed = ["complainant", "order", "problem_type", "harm_noticed_at", *CASE_SEALED]
+        # What the complainant answered in the wizard is part of the filed record too.
+        sealed = [
+            "complainant",
+            "order",
+            "problem_type",
+            "harm_noticed_at",
+            "risk_signals",
+            "other_proceedings",
+            *CASE_SEALED,
+        ]
         readonly = [*self.readonly_fields, *sealed, "amend_link"]
         if obj is None:
             return readonly
