@@ -52,6 +52,7 @@ from .triage import (
     CappedPaginator,
     DeadlineFilter,
     EvidenceRequestForm,
+    OpenCasesFilter,
     ReasonForm,
     ResponseForm,
     cases_search,
@@ -193,6 +194,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "waiting",
     ]
     list_filter = [
+        OpenCasesFilter,
         DeadlineFilter,
         AssignmentFilter,
         "tier",
@@ -265,8 +267,9 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         )
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
-        """Nearest deadline first; cases without a running clock (closed ones) last."""
-        return [F("next_due").asc(nulls_last=True)]
+        """Nearest deadline first, then by pk (the ``(next_due_at, case_id)`` index's own
+        order, so PostgreSQL walks it); cases without a running clock (closed ones) last."""
+        return [F("next_due").asc(nulls_last=True), "pk"]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ComplaintCase], search_term: str
