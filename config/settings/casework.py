@@ -11,3 +11,7 @@ CASE_REOPEN_WINDOW_DAYS = env.int("CASE_REOPEN_WINDOW_DAYS", default=30)
 # Staff may mark a case resolved (with a reason) only once the complainant has said nothing
 # for this many days after the respondent's fulfilment.
 CASE_STAFF_RESOLVE_SILENCE_DAYS = env.int("CASE_STAFF_RESOLVE_SILENCE_DAYS", default=7)
+
+# Smart dispatch (casework/dispatch.py): an order of at least this many yuan is tagged
+# "large amount" and handled sooner.
+DISPATCH_LARGE_AMOUNT = env.int("DISPATCH_LARGE_AMOUNT", default=500)

@@ -202,6 +202,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "problem_type",
         "needs_staff_attention",
+        "dispatch_kind",
         "order__platform",
         "order__merchant",
     ]
@@ -228,6 +229,10 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "resolution_outcome",
         "urgency",
         "urgency_reason",
+        # Set at filing by smart dispatch (casework/dispatch.py).
+        "dispatch_kind",
+        "dispatch_priority",
+        "dispatch_tags",
     ]
     inlines = [TierStageInline]
     actions = [

@@ -25,6 +25,13 @@ from tests.factories import StaffFactory, UserFactory, case_filed
 CHANGELIST = "admin:complaints_complaintcase_changelist"
 
 
+@pytest.fixture(autouse=True)
+def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
+    """These tests triage unassigned cases (first-responder responsibility), so filing
+    here routes to nobody; smart dispatch's routing is tests/casework/test_dispatch.py's."""
+    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+
+
 @pytest.fixture
 def roles(db):  # type: ignore[no-untyped-def]
     return roles_ensure()
