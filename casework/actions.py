@@ -71,6 +71,7 @@ from evidence.services import bundle_attach, bundle_create, evidence_add
 from notifications.outbox import outbox_email
 from notifications.webhooks import webhooks_queue
 
+from .dispatch import dispatch_classify, triager_least_loaded
 from .receipts import receipt_send
 from .sweep import case_escalate
 
@@ -114,9 +115,13 @@ def case_file(
     risk_signals: Sequence[str] = (),
     other_proceedings: str = "",
     bundle: Any = None,
+    route: bool = True,
     now: datetime | None = None,
 ) -> ComplaintCase:
     """File a complaint: the case, its evidence bundle, the platform stage and the first event.
+
+    Smart dispatch classifies it (casework/dispatch.py) and, unless ``route`` is False,
+    gives it to the least-loaded triager of its kind.
 
     ``bundle`` is the evidence collected while writing the complaint; it is attached and
     sealed. All or nothing: a filed complaint always has a reference, a timeline and a
@@ -156,6 +161,11 @@ def case_file(
         created_at=now,
         updated_at=now,
     )
+    # Smart dispatch: the kind, priority and tags from the one rule table (casework/dispatch.py).
+    dispatch = dispatch_classify(case)
+    case.dispatch_kind = dispatch.kind
+    case.dispatch_priority = dispatch.priority
+    case.dispatch_tags = list(dispatch.tags)
     full_clean(case, exclude=["reference"])
     with case_writes(case):
         case.reference = reference_next(year=timezone.localtime(now).year)
@@ -179,6 +189,12 @@ def case_file(
             bundle=bundle or bundle_create(owner=complainant, now=now), case=case, now=now
         )
         receipt_send(case=case, now=now, filing=True)
+        # ...and routed, in the filing's transaction, to the least-loaded triager of its kind.
+        triager = triager_least_loaded(dispatch.kind) if route else None
+        if triager is not None:
+            services.case_assign(
+                case=case, assignee=triager, actor=None, now=now, reason="dispatch"
+            )
     return case
 
 

@@ -125,6 +125,9 @@ def seed_demo(*, now: datetime | None = None) -> list[DemoLogin]:
             urgency=urgency,
             urgency_reason="游戏活动今晚结束,点券急用。" if urgency == Urgency.URGENT else "",
             harm_noticed_at=filed_at - timedelta(hours=1),
+            # The demo's story assigns by hand (first responder, supervisor), so that one
+            # case still waits unassigned; smart dispatch routes every other filing.
+            route=False,
             now=filed_at,
         )
 

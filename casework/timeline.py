@@ -43,6 +43,8 @@ def event_summary(event: CaseEvent) -> str:
             return _("%(who)s acted first and owns the case (first-responder responsibility).") % {
                 "who": payload["assignee"]
             }
+        if payload.get("reason") == "dispatch":
+            return _("Assigned to %(who)s by smart dispatch.") % {"who": payload["assignee"]}
         return _("Assigned to %(who)s.") % {"who": payload["assignee"]}
     if kind == EventKind.ESCALATED and payload.get("to_tier"):
         return _("From %(before)s to %(after)s.") % {

@@ -53,6 +53,16 @@ class DemandKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class DispatchKind(models.TextChoices):
+    """Which kind of work a case is for smart dispatch (casework/dispatch.py)."""
+
+    LOST_ORDER = "lost_order", _("Lost order")
+    CARD_KEY = "card_key", _("Card key")
+    NETWORK_ERROR = "network_error", _("Network error")
+    DELIVERY = "delivery", _("Delivery")
+    OTHER = "other", _("Other")
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")

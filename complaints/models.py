@@ -16,6 +16,7 @@ from .choices import (
     CaseStatus,
     Currency,
     DemandKind,
+    DispatchKind,
     EventKind,
     OtherProceedings,
     PaymentMethod,
@@ -217,6 +218,14 @@ class ComplaintCase(models.Model):
         related_name="assigned_cases",
         verbose_name=_("assigned staff"),
     )
+    # Set once at filing by smart dispatch (casework/dispatch.py), for routing and the queue.
+    dispatch_kind = models.CharField(
+        _("kind of work"), max_length=16, choices=DispatchKind.choices, blank=True
+    )
+    dispatch_priority = models.PositiveSmallIntegerField(
+        _("dispatch priority"), default=4, help_text=_("1 is the most pressing, 4 the least.")
+    )
+    dispatch_tags = models.JSONField(_("dispatch tags"), default=list, blank=True)
     harm_noticed_at = models.DateTimeField(
         _("problem noticed at"),
         help_text=_(

@@ -220,9 +220,17 @@ def order_create(
 
 
 def case_assign(
-    *, case: ComplaintCase, assignee: Any, actor: Any, now: datetime | None = None
+    *,
+    case: ComplaintCase,
+    assignee: Any,
+    actor: Any,
+    now: datetime | None = None,
+    reason: str = "",
 ) -> ComplaintCase:
-    """Give the case to a staff member (first-responder responsibility: they own it)."""
+    """Give the case to a staff member (first-responder responsibility: they own it).
+
+    ``reason`` goes in the ASSIGNED event so the timeline can say why ("dispatch": smart
+    dispatch at filing, actor None being the system)."""
     now = now or timezone.now()
     if assignee is not None and not assignee.is_staff:
         raise InvalidInput(fields={"assigned_to": [_("Only staff can be assigned a case.")]})
@@ -233,7 +241,10 @@ def case_assign(
             case=case,
             kind=EventKind.ASSIGNED,
             actor=actor,
-            payload={"assignee": assignee.get_username() if assignee else None},
+            payload={
+                "assignee": assignee.get_username() if assignee else None,
+                **({"reason": reason} if reason else {}),
+            },
             now=now,
         )
         if case.status == CaseStatus.SUBMITTED:

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
+from casework.redflags import red_flags_for
 from casework.timeline import event_words
 from complaints.access import ESCALATE, SUPERVISE, TRIAGE, Act, may_act
 from complaints.errors import DomainError
@@ -52,6 +53,7 @@ from .triage import (
     CappedPaginator,
     DeadlineFilter,
     EvidenceRequestForm,
+    OpenCasesFilter,
     ReasonForm,
     ResponseForm,
     cases_search,
@@ -191,8 +193,10 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "needs_staff_attention",
         "waiting",
+        "red_flags",
     ]
     list_filter = [
+        OpenCasesFilter,
         DeadlineFilter,
         AssignmentFilter,
         "tier",
@@ -200,6 +204,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "urgency",
         "problem_type",
         "needs_staff_attention",
+        "dispatch_kind",
         "order__platform",
         "order__merchant",
     ]
@@ -226,6 +231,10 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "resolution_outcome",
         "urgency",
         "urgency_reason",
+        # Set at filing by smart dispatch (casework/dispatch.py).
+        "dispatch_kind",
+        "dispatch_priority",
+        "dispatch_tags",
     ]
     inlines = [TierStageInline]
     actions = [
@@ -238,6 +247,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "resume_clocks",
     ]
     CASE_PAGE_FIELDS = (
+        "red_flags",
         "timeline",
         "evidence",
         "evidence_checklist",
@@ -266,9 +276,31 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             Prefetch("stages", queryset=open_stages, to_attr="open_stages")
         )
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """The page's red flags in three queries for the whole page (casework/redflags.py)."""
+        changelist = super().get_changelist_instance(request)
+        flags = red_flags_for(changelist.result_list, now=timezone.now())
+        for case in changelist.result_list:
+            case.red_flag_words = flags.words(case)
+        return changelist
+
+    @admin.display(description=_("red flags"))
+    def red_flags(self, case: ComplaintCase) -> str:
+        """Patterns for a person to look at; a flag never blocks anything."""
+        words = getattr(case, "red_flag_words", None)
+        if words is None:
+            words = red_flags_for([case], now=timezone.now()).words(case)
+        if not words:
+            return "-"
+        hint = _("For a person to look at; nothing is blocked automatically.")
+        return format_html_join(
+            "", '<div style="color:#ba2121" title="{}">⚑ {}</div>', ((hint, w) for w in words)
+        )
+
     def get_ordering(self, request: HttpRequest) -> list[Any]:
-        """Nearest deadline first; cases without a running clock (closed ones) last."""
-        return [F("next_due").asc(nulls_last=True)]
+        """Nearest deadline first, then by pk (the ``(next_due_at, case_id)`` index's own
+        order, so PostgreSQL walks it); cases without a running clock (closed ones) last."""
+        return [F("next_due").asc(nulls_last=True), "pk"]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ComplaintCase], search_term: str

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.access import cases_actionable_by
-from complaints.models import ComplaintCase
+from complaints.models import ComplaintCase, Order
 
 COUNT_CAP = 1000
 REFERENCE_TERM = re.compile(r"^KM-", re.IGNORECASE)
@@ -39,7 +40,19 @@ def cases_with_deadline(cases: QuerySet[ComplaintCase]) -> QuerySet[ComplaintCas
         open_stage=FilteredRelation("stages", condition=Q(stages__closed_at__isnull=True)),
         next_due=F("open_stage__next_due_at"),
         paused_since=F("open_stage__paused_at"),
+        open_stage_pk=F("open_stage__id"),
     )
+
+
+def cases_open_only(cases: QuerySet[ComplaintCase]) -> QuerySet[ComplaintCase]:
+    """Only the cases with an open stage, through the join ``cases_with_deadline`` made.
+
+    Filtering on its annotation (never on ``open_stage__…`` again, which Django joins a
+    second time) lets PostgreSQL turn the LEFT JOIN into an inner one and walk the
+    ``triage_stage_open_next_due`` index in deadline order, stopping at the page's LIMIT:
+    a few milliseconds at a million cases instead of joining and sorting them all.
+    """
+    return cases.filter(Q(open_stage_pk__isnull=False))
 
 
 def _span(seconds: float) -> str:
@@ -95,18 +108,52 @@ class DeadlineFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: Any, queryset: QuerySet) -> QuerySet:
+        # The annotations of cases_with_deadline, so that the filter reuses its one join.
         now = timezone.now()
-        running = Q(open_stage__paused_at__isnull=True)
+        running = Q(paused_since__isnull=True)
         if self.value() == "overdue":
-            return queryset.filter(running, open_stage__next_due_at__lt=now)
+            return queryset.filter(running, next_due__lt=now)
         if self.value() == "today":
             # The day ends at midnight in Asia/Shanghai (TIME_ZONE), whatever the server's.
             local = timezone.localtime(now)
             end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-            return queryset.filter(
-                running, open_stage__next_due_at__gte=now, open_stage__next_due_at__lt=end
-            )
+            return queryset.filter(running, next_due__gte=now, next_due__lt=end)
         return queryset
+
+
+class OpenCasesFilter(admin.SimpleListFilter):
+    """The queue is the open cases (those with a running stage), nearest deadline first;
+    closed ones are a click away ("All cases"), or found by a status filter or a search.
+
+    Open only is what lets the list be served in index order (``cases_open_only``).
+    """
+
+    title = gettext_lazy("cases")
+    parameter_name = "cases"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("all", gettext_lazy("All cases, closed ones included"))]
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": gettext_lazy("Open cases"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: Any, queryset: QuerySet) -> QuerySet:
+        if self.value() == "all":
+            return queryset
+        asked = request.GET
+        if asked.get(SEARCH_VAR, "").strip() or any(key.startswith("status") for key in asked):
+            return queryset
+        return cases_open_only(queryset)
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -143,9 +190,14 @@ def cases_search(cases: QuerySet[ComplaintCase], term: str) -> QuerySet[Complain
         users = get_user_model().objects.filter(email__istartswith=term).values("pk")
         return cases.filter(complainant__in=users)
     if DIGITS_TERM.match(term):
-        return cases.filter(
-            Q(order__order_number__startswith=term) | Q(order__payment_reference__startswith=term)
-        )
+        # The orders first, each column by its own prefix index (a BitmapOr), then the
+        # cases by their order: an OR across the joined order table serves neither index.
+        # ``<> ''`` is the payment-reference index's condition, said so the planner may use it.
+        orders = Order.objects.filter(
+            Q(order_number__startswith=term)
+            | (Q(payment_reference__startswith=term) & ~Q(payment_reference=""))
+        ).values("pk")
+        return cases.filter(order_id__in=orders)
     return cases.filter(complainant__username=term)
 
 

@@ -25,6 +25,13 @@ from tests.factories import StaffFactory, UserFactory, case_filed
 CHANGELIST = "admin:complaints_complaintcase_changelist"
 
 
+@pytest.fixture(autouse=True)
+def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
+    """These tests triage unassigned cases (first-responder responsibility), so filing
+    here routes to nobody; smart dispatch's routing is tests/casework/test_dispatch.py's."""
+    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+
+
 @pytest.fixture
 def roles(db):  # type: ignore[no-untyped-def]
     return roles_ensure()
@@ -113,6 +120,25 @@ def test_the_list_costs_the_same_queries_for_3_or_9_cases(tom) -> None:  # type:
     for _ in range(6):
         case_filed()
     assert queries() == three <= 12
+
+
+def test_the_queue_is_the_open_cases_closed_ones_a_filter_or_search_away(tom, complainant) -> None:  # type: ignore[no-untyped-def]
+    """Open only is what lets PostgreSQL walk the open stages' deadline index (triage.py)."""
+    open_case = case_filed(complainant=complainant)
+    ended = case_filed(complainant=complainant)
+    actions.case_withdraw(case=ended, actor=complainant)
+    client = logged_in(tom)
+
+    def shown(**params: str) -> str:
+        return client.get(reverse(CHANGELIST), params).content.decode()
+
+    default = shown()
+    assert open_case.reference in default and ended.reference not in default
+    everything = shown(cases="all")
+    assert open_case.reference in everything and ended.reference in everything
+    by_status = shown(status__exact=CaseStatus.WITHDRAWN)
+    assert ended.reference in by_status and open_case.reference not in by_status
+    assert ended.reference in shown(q=ended.order.order_number)
 
 
 def test_overdue_and_mine_filters(tom, complainant) -> None:  # type: ignore[no-untyped-def]
