@@ -93,6 +93,11 @@ class Order(models.Model):
         verbose_name=_("merchant"),
     )
     supplier_name = models.CharField(_("third-party supplier"), max_length=120, blank=True)
+    # The payee the payment channel's bill shows (收款方), often a company other than the
+    # platform's brand: the payment channel's dispute form asks for it as written there.
+    merchant_on_bill = models.CharField(
+        _("merchant as shown on the payment bill"), max_length=200, blank=True
+    )
     order_number = models.CharField(_("order number"), max_length=64)
     product_name = models.CharField(_("product"), max_length=200)
     product_kind = models.CharField(
@@ -371,6 +376,8 @@ class Profile(models.Model):
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # 市场监督管理投诉举报处理暂行办法 art. 9 and 民事诉讼法 art. 124 ask for it.
+    address = models.CharField(_("postal address"), max_length=300, blank=True)
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=16,

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from complaints.choices import DemandKind, EventKind, ProblemType
 from complaints.models import ComplaintCase, Profile
@@ -98,6 +100,56 @@ def complainant_identity(case: ComplaintCase) -> tuple[str, str]:
     profile = Profile.objects.filter(user_id=user.pk).first()
     name = (profile.name if profile else "") or f"{user.last_name}{user.first_name}".strip()
     return name, (profile.phone if profile else "")
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    """A fact a tier's document cannot be produced without, and why it is asked."""
+
+    field: str  # "name", "phone", "address" (the profile) or "other_proceedings" (the case)
+    why: Promise
+
+
+# 市场监督管理投诉举报处理暂行办法 art. 9: a complaint gives the complainant's name,
+# phone number and postal address; art. 15 (4): a dispute already before a court, an
+# arbitrator, another agency or the consumer association is not accepted.
+_WATCHDOG_WHY = _("12315 accepts a complaint only with your name, phone and postal address.")
+_PROCEEDINGS_WHY = _(
+    "12315 and the consumer association do not take up a dispute that is already before a "
+    "court, an arbitrator or another agency, so the document must say whether it is."
+)
+# 民事诉讼法 art. 124: the complaint names the plaintiff, with address and contact details.
+_LEGAL_WHY = _("A court complaint names the plaintiff with address and a way to reach them.")
+TIER_NEEDS: dict[str, tuple[tuple[str, Promise], ...]] = {
+    "watchdog": (
+        ("name", _WATCHDOG_WHY),
+        ("phone", _WATCHDOG_WHY),
+        ("address", _WATCHDOG_WHY),
+        ("other_proceedings", _PROCEEDINGS_WHY),
+    ),
+    "legal": (
+        ("name", _LEGAL_WHY),
+        ("phone", _LEGAL_WHY),
+        ("address", _LEGAL_WHY),
+        ("other_proceedings", _PROCEEDINGS_WHY),
+    ),
+}
+
+
+def document_needs(case: ComplaintCase, tier: str | None = None) -> list[DocumentNeed]:
+    """What the complainant must still tell before ``tier``'s document (the current tier's
+    by default) states only true things; empty when nothing is missing. The portal asks for
+    each with its reason; the document never prints a placeholder for them."""
+    tier = tier or case.tier
+    profile = Profile.objects.filter(user_id=case.complainant_id).first()
+    name, phone = complainant_identity(case)
+    known = {
+        "name": name,
+        "phone": phone,
+        "address": profile.address if profile else "",
+        "other_proceedings": case.other_proceedings,
+    }
+    return [DocumentNeed(field, why) for field, why in TIER_NEEDS.get(tier, ()) if not known[field]]
 
 
 @dataclass(frozen=True)
