@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
+from casework.dispatch import TAG_LABELS
 from casework.redflags import red_flags_for
 from casework.timeline import event_words
 from complaints.access import ESCALATE, SUPERVISE, TRIAGE, Act, may_act
@@ -234,8 +235,9 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         # Set at filing by smart dispatch (casework/dispatch.py).
         "dispatch_kind",
         "dispatch_priority",
-        "dispatch_tags",
+        "dispatch_tag_words",
     ]
+    exclude = ["dispatch_tags"]  # shown in words (dispatch_tag_words)
     inlines = [TierStageInline]
     actions = [
         "assign_to_me",
@@ -284,6 +286,27 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             case.red_flag_words = flags.words(case)
         return changelist
 
+    @admin.display(description=_("dispatch tags"))
+    def dispatch_tag_words(self, case: ComplaintCase) -> str:
+        return "、".join(str(TAG_LABELS.get(tag, tag)) for tag in case.dispatch_tags) or "-"
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        """A filed case has nothing to save on its page: its fields change by amendment and
+        its state by the actions, so no "Save" button that would do nothing."""
+        if obj is not None and not context["adminform"].form.fields:
+            context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @admin.display(description=_("red flags"))
     def red_flags(self, case: ComplaintCase) -> str:
         """Patterns for a person to look at; a flag never blocks anything."""
@@ -294,7 +317,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             return "-"
         hint = _("For a person to look at; nothing is blocked automatically.")
         return format_html_join(
-            "", '<div style="color:#ba2121" title="{}">⚑ {}</div>', ((hint, w) for w in words)
+            "", '<div class="red-flag" title="{}">⚑ {}</div>', ((hint, w) for w in words)
         )
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:

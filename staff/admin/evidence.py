@@ -53,7 +53,7 @@ def item_preview(item: EvidenceItem) -> str:
     if item.thumbnail:
         thumb = reverse("evidence:item_thumbnail", kwargs={"item_pk": item.pk})
         return format_html(
-            '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>', download, thumb
+            '<a href="{}"><img src="{}" alt="" class="evidence-thumb"></a>', download, thumb
         )
     return format_html('<a href="{}">{}</a>', download, _("download"))
 

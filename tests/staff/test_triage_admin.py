@@ -1,6 +1,7 @@
 """Triage in the admin: the queue, the actions, the roles, ownership, drafts, the 403."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -313,3 +314,23 @@ def test_staff_without_a_role_see_nothing(db) -> None:  # type: ignore[no-untype
     stranger = StaffFactory(username="nobody")
     assert logged_in(stranger).get(reverse(CHANGELIST)).status_code == 403
     assert UserFactory().is_staff is False
+
+
+def test_deadline_colours_survive_the_content_security_policy(tom, complainant) -> None:  # type: ignore[no-untyped-def]
+    """The CSP allows no inline style attribute, so colours must come from the stylesheet:
+    an overdue case's deadline is painted red by a class admin.css defines."""
+    case_filed(complainant=complainant, now=timezone.now() - timedelta(days=10))
+    response = logged_in(tom).get(reverse(CHANGELIST))
+    body = response.content.decode()
+    assert 'class="deadline deadline-overdue"' in body
+    assert "css/admin.css" in body
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
+def test_no_inline_style_attribute_in_the_staff_pages_own_markup() -> None:
+    """Where a style attribute would be silently dropped by the browser (CSP style-src
+    without 'unsafe-inline'), none may be written."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("staff/**/*.py"), *root.glob("templates/admin/**/*.html")]
+    offenders = [str(p.relative_to(root)) for p in sources if 'style="' in p.read_text()]
+    assert offenders == []
