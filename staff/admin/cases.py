@@ -46,6 +46,7 @@ from escalation.waiting import waiting_on
 from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
+from .collective import merge_into_collective
 from .evidence import item_preview
 from .triage import (
     AssignForm,
@@ -235,6 +236,8 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "dispatch_kind",
         "dispatch_priority",
         "dispatch_tags",
+        # Changed only by the collective case's acts (casework/collective.py).
+        "collective",
     ]
     inlines = [TierStageInline]
     actions = [
@@ -245,6 +248,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "escalate_now",
         "resolve_by_staff",
         "resume_clocks",
+        merge_into_collective,
     ]
     CASE_PAGE_FIELDS = (
         "red_flags",
