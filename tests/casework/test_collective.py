@@ -31,7 +31,8 @@ from complaints.models import CaseEvent, CollectiveCase, CollectiveEvent
 from complaints.timeline import chain_verify
 from escalation.models import TierStage
 from evidence.services import bundle_create, evidence_add
-from notifications.models import OutboxEmail
+from notifications.models import OutboxEmail, WebhookDelivery
+from notifications.webhooks import webhook_endpoint_create
 from portal.models import FilingDraft
 from tests.evidence import samples
 from tests.evidence.conftest import upload
@@ -266,6 +267,27 @@ def test_a_supervisor_confirms_both_timelines_with_the_supervisor(platform, tom,
         assert all(o.complainant.email not in body for o in cases if o != case)
     with pytest.raises(InvalidTransition):
         collective_confirm(collective=collective, actor=suzy)
+
+
+def test_the_platforms_webhook_learns_the_joining_and_nothing_of_the_others(
+    platform, tom, suzy
+) -> None:  # type: ignore[no-untyped-def]
+    endpoint = webhook_endpoint_create(
+        actor=suzy, url="https://hooks.kamen.example.cn/in", platform=platform
+    )
+    cases = [filed(platform, T0 + timedelta(hours=h)) for h in (0, 1, 2)]
+    collective = collective_propose(cases=cases, actor=tom)
+    assert not WebhookDelivery.objects.filter(endpoint=endpoint).exists()  # a proposal is internal
+    collective_confirm(collective=collective, actor=suzy)
+    bodies = [
+        json.loads(d.body)
+        for d in WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
+    ]
+    assert sorted(b["case"]["reference"] for b in bodies) == sorted(c.reference for c in cases)
+    assert {b["type"] for b in bodies} == {"case.collective_joined"}
+    assert {json.dumps(b["event"]["payload"], sort_keys=True) for b in bodies} == {
+        json.dumps({"collective": collective.reference, "members": 3}, sort_keys=True)
+    }
 
 
 def test_members_added_and_removed_by_a_supervisor_on_both_timelines(platform, tom, suzy) -> None:  # type: ignore[no-untyped-def]
