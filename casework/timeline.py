@@ -10,8 +10,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.choices import CaseStatus, EventKind, ResolutionOutcome
-from complaints.models import CaseEvent
+from complaints.choices import CaseStatus, CollectiveEventKind, EventKind, ResolutionOutcome
+from complaints.models import CaseEvent, CollectiveEvent
 from complaints.records import AMENDABLE_FIELDS, field_label
 from complaints.tiers import Tier
 
@@ -55,6 +55,17 @@ def event_summary(event: CaseEvent) -> str:
         return str(payload["message"])
     if kind == EventKind.RESPONSE_RECORDED and payload.get("source") in RESPONSE_SOURCE_LABELS:
         return _("Response %(source)s.") % {"source": RESPONSE_SOURCE_LABELS[payload["source"]]}
+    if kind == EventKind.COLLECTIVE_JOINED:
+        return _(
+            "Grouped with complaints against the same platform about the same problem as "
+            "collective case %(ref)s (%(count)s cases); this case keeps its own deadlines "
+            "and tier."
+        ) % {"ref": payload.get("collective", ""), "count": payload.get("members", "")}
+    if kind == EventKind.COLLECTIVE_LEFT:
+        return _(
+            "No longer part of collective case %(ref)s; this case's own deadlines and tier "
+            "run on unchanged."
+        ) % {"ref": payload.get("collective", "")}
     if kind == EventKind.FILED and payload.get("order_number"):
         return _("Order %(number)s, %(amount)s yuan.") % {
             "number": payload["order_number"],
@@ -78,4 +89,33 @@ def event_words(event: CaseEvent, *, for_staff: bool = False) -> CaseEvent:
     event.by_label = by  # type: ignore[attr-defined]
     event.outcome_label = _label(ResolutionOutcome, payload.get("outcome", ""))  # type: ignore[attr-defined]
     event.summary = event_summary(event)  # type: ignore[attr-defined]
+    return event
+
+
+def collective_event_summary(event: CollectiveEvent) -> str:
+    """One sentence for an entry of a collective case's timeline (the template adds the
+    reason itself)."""
+    payload = event.payload or {}
+    kind = event.kind
+    members = payload.get("members")
+    if kind in (CollectiveEventKind.PROPOSED, CollectiveEventKind.CONFIRMED) and members:
+        return _("%(count)s cases: %(refs)s.") % {"count": len(members), "refs": ", ".join(members)}
+    if kind == CollectiveEventKind.MEMBER_ADDED:
+        return _("Added %(refs)s; %(count)s cases now.") % {
+            "refs": ", ".join(payload.get("cases", [])),
+            "count": members,
+        }
+    if kind == CollectiveEventKind.MEMBER_REMOVED:
+        return _("Removed %(ref)s; %(count)s cases now.") % {
+            "ref": payload.get("case", ""),
+            "count": members,
+        }
+    if kind == CollectiveEventKind.CLOSED and payload.get("dismissed"):
+        return _("The proposal was dismissed; its cases may be grouped again.")
+    return ""
+
+
+def collective_event_words(event: CollectiveEvent) -> CollectiveEvent:
+    """``event_words`` for a collective case's timeline (shown to staff only)."""
+    event.summary = collective_event_summary(event)  # type: ignore[attr-defined]
     return event

@@ -163,3 +163,25 @@ class EventKind(models.TextChoices):
     CLOCKS_RESUMED = "clocks_resumed", _("Clocks running again")
     FILING_REMINDER = "filing_reminder", _("Reminder: file with the outside body")
     OUTSIDE_ACCEPTED = "outside_accepted", _("Accepted by the outside body")
+    # A case's membership of a collective case (CollectiveCase); its clocks and tier stay its own.
+    COLLECTIVE_JOINED = "collective_joined", _("Joined a collective case")
+    COLLECTIVE_LEFT = "collective_left", _("Left the collective case")
+
+
+class CollectiveStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CollectiveEventKind(models.TextChoices):
+    """The entries of a collective case's own timeline (CollectiveEvent).
+
+    Every value differs from every ``EventKind`` value, so no collective event's hashed
+    bytes can ever read as a case event's (the chain format is the same, complaints/canonical.py).
+    """
+
+    PROPOSED = "collective_proposed", _("Proposed for grouping")
+    CONFIRMED = "collective_confirmed", _("Grouping confirmed by a supervisor")
+    MEMBER_ADDED = "collective_member_added", _("Case added")
+    MEMBER_REMOVED = "collective_member_removed", _("Case removed")
+    CLOSED = "collective_closed", _("Collective case closed")

@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from . import canonical
 from .choices import (
+    OPEN_STATUSES,
     CaseStatus,
+    CollectiveEventKind,
+    CollectiveStatus,
     Currency,
     DemandKind,
     DispatchKind,
@@ -245,6 +248,20 @@ class ComplaintCase(models.Model):
         default=False,
         help_text=_("Set when the last tier's deadline passed and nothing can escalate further."),
     )
+    # Membership of a collective case; indexed only where set (few cases are members).
+    collective = models.ForeignKey(
+        "CollectiveCase",
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("collective case"),
+        help_text=_(
+            "Grouped with cases against the same platform with the same problem; this case "
+            "keeps its own deadlines, tier and timeline."
+        ),
+    )
     created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -260,6 +277,20 @@ class ComplaintCase(models.Model):
             models.Index(fields=["status"], name="case_status"),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
             models.Index(fields=["problem_type", "-created_at"], name="case_problem_recent"),
+            models.Index(
+                fields=["collective"],
+                condition=models.Q(collective__isnull=False),
+                name="case_collective_member",
+            ),
+            # The collective suggestions' one scan (casework/collective.py): the newest
+            # open cases in no collective, in index order, stopping at its LIMIT.
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(
+                    collective__isnull=True, status__in=sorted(s.value for s in OPEN_STATUSES)
+                ),
+                name="case_ungrouped_open_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -288,7 +319,7 @@ class ComplaintCase(models.Model):
         return f"投诉-{self.order.order_number}-{self.get_problem_type_display()}"
 
 
-class CaseEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
         raise ImmutableRecord()
 
@@ -296,13 +327,60 @@ class CaseEventQuerySet(models.QuerySet):
         raise ImmutableRecord()
 
 
-class CaseEvent(models.Model):
-    """One entry of a case's timeline: append-only and hash-chained.
+class ChainedEvent(models.Model):
+    """What every timeline entry is, a case's (CaseEvent) or a collective case's
+    (CollectiveEvent): append-only, and one link of its owner's hash chain.
 
     ``hash`` is the SHA-256 of the event's canonical content including ``prev_hash``, so
     editing or removing any event breaks every hash after it. Rows are never updated or
-    deleted: the model, its queryset and (on PostgreSQL) a trigger refuse it.
+    deleted: the model, its queryset and (on PostgreSQL) a trigger refuse it. The bytes
+    are ``canonical.canonical_content`` of the owner's id, whichever owner it is.
     """
+
+    seq: int
+    kind: str
+    actor_id: int | None
+    created_at: Any
+    payload: Any
+    prev_hash: str
+    hash: str
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecord()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableRecord()
+
+    def chain_id(self) -> int:
+        """The id of the timeline's owner (the case, the collective case)."""
+        raise NotImplementedError
+
+    def canonical_content(self) -> bytes:
+        """The bytes the hash covers; stable across databases and Python versions.
+
+        The one definition is ``canonical.canonical_content``, which the bulk writer calls too.
+        """
+        return canonical.canonical_content(
+            case_id=self.chain_id(),
+            seq=self.seq,
+            kind=self.kind,
+            actor_id=self.actor_id,
+            at=canonical.canonical_at(self.created_at),
+            payload=canonical.canonical_payload(self.payload),
+            prev=self.prev_hash,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+class CaseEvent(ChainedEvent):
+    """One entry of a case's timeline: append-only and hash-chained (``ChainedEvent``)."""
 
     case = models.ForeignKey(
         ComplaintCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
@@ -323,7 +401,7 @@ class CaseEvent(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64)
 
-    objects = CaseEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case event")
@@ -335,31 +413,121 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableRecord()
-        super().save(*args, **kwargs)
+    def chain_id(self) -> int:
+        return self.case_id
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableRecord()
 
-    def canonical_content(self) -> bytes:
-        """The bytes the hash covers; stable across databases and Python versions.
+# --- collective cases ----------------------------------------------------------------------
 
-        The one definition is ``canonical.canonical_content``, which the bulk writer calls too.
-        """
-        return canonical.canonical_content(
-            case_id=self.case_id,
-            seq=self.seq,
-            kind=self.kind,
-            actor_id=self.actor_id,
-            at=canonical.canonical_at(self.created_at),
-            payload=canonical.canonical_payload(self.payload),
-            prev=self.prev_hash,
-        )
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_content()).hexdigest()
+class CollectiveCase(models.Model):
+    """Cases against one platform with one problem, pursued together (a group complaint).
+
+    A triager proposes it (casework/collective.py, from a suggestion or a selection of
+    cases); it becomes one when a supervisor confirms it. It has its own reference, its
+    own timeline (CollectiveEvent) and a combined evidence package. Its members keep
+    their own clocks, tiers and timelines: joining changes no deadline of any case.
+    """
+
+    # NULL only inside the transaction that creates it: the number is the row's id.
+    reference = models.CharField(
+        _("reference"), max_length=32, unique=True, null=True, editable=False
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="collectives", verbose_name=_("platform")
+    )
+    problem_type = models.CharField(_("problem type"), max_length=32, choices=ProblemType.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CollectiveStatus.choices, default=CollectiveStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+        help_text=_("A supervisor; empty while the grouping is only proposed."),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("collective case")
+        verbose_name_plural = _("collective cases")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CollectiveStatus.values),
+                name="collective_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | models.Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="collective_confirmed_by_and_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or ""
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def member_count(self) -> int:
+        return self.members.count()
+
+
+class CollectiveEvent(ChainedEvent):
+    """One entry of a collective case's own timeline: append-only and hash-chained like a
+    case's (``ChainedEvent``; the same canonical bytes, with the collective's id)."""
+
+    collective = models.ForeignKey(
+        CollectiveCase,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("collective case"),
+    )
+    seq = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=32, choices=CollectiveEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collective case event")
+        verbose_name_plural = _("collective case events")
+        ordering = ["collective", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["collective", "seq"], name="event_seq_per_collective")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collective_id}#{self.seq} {self.kind}"
+
+    def chain_id(self) -> int:
+        return self.collective_id
 
 
 # --- portal: profiles and filing drafts --------------------------------------------------

@@ -170,6 +170,12 @@ def reference_next(*, year: int) -> str:
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:06d}"
 
 
+def collective_reference(*, pk: int, year: int) -> str:
+    """A collective case's reference: KM-G-2026-000007, numbered by its row's id (unique
+    across years; the year says when it was proposed)."""
+    return f"{settings.CASE_REFERENCE_PREFIX}-G-{year}-{pk:06d}"
+
+
 def platform_get_or_create(*, name: str, website: str = "") -> Platform:
     name = " ".join(name.split())
     if not name:

@@ -3,7 +3,8 @@
 ``events_append`` is the one writer of events: ``event_append`` is a batch of one, the
 escalation engine hands it thousands. Either way each event chains onto its case's
 newest event, and the hash is ``canonical.event_hash`` (the bytes
-``CaseEvent.canonical_content`` defines).
+``CaseEvent.canonical_content`` defines). A collective case's timeline is written by
+``collective_event_append`` with the same hash, and ``chain_verify`` walks either.
 """
 
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from .bulk import db_datetime, db_json, insert_rows
 from .canonical import canonical_at, canonical_payload, event_hash, payload_normalise
-from .models import CaseEvent, ComplaintCase
+from .models import CaseEvent, CollectiveCase, CollectiveEvent, ComplaintCase
 from .sql import ids_in
 
 
@@ -120,6 +121,51 @@ def event_append(
     return CaseEvent.objects.get(case_id=case.pk, seq=written.seq)
 
 
+def collective_event_append(
+    *,
+    collective: CollectiveCase,
+    kind: str,
+    actor: Any = None,
+    payload: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> CollectiveEvent:
+    """Append one event to a collective case's hash chain, under the collective's row lock.
+
+    The same chain as a case's: ``canonical.event_hash`` of the collective's id, the next
+    sequence number and the previous event's hash.
+    """
+    now = now or timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    with transaction.atomic():
+        CollectiveCase.objects.select_for_update().filter(pk=collective.pk).values_list("pk").get()
+        seq, prev = (
+            CollectiveEvent.objects.filter(collective_id=collective.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        ) or (0, "")
+        stored = payload_normalise(payload)
+        hash_ = event_hash(
+            case_id=collective.pk,
+            seq=seq + 1,
+            kind=kind,
+            actor_id=actor_id,
+            at=canonical_at(now),
+            payload=canonical_payload(stored),
+            prev=prev,
+        )
+        return CollectiveEvent.objects.create(
+            collective_id=collective.pk,
+            seq=seq + 1,
+            kind=kind,
+            actor_id=actor_id,
+            created_at=now,
+            payload=stored,
+            prev_hash=prev,
+            hash=hash_,
+        )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     case_reference: str
@@ -127,18 +173,20 @@ class ChainBreak:
     problem: str
 
 
-def chain_verify(case: ComplaintCase) -> list[ChainBreak]:
-    """Every place where the stored timeline differs from what its hashes promise."""
+def chain_verify(case: ComplaintCase | CollectiveCase) -> list[ChainBreak]:
+    """Every place where the stored timeline (a case's, or a collective case's) differs
+    from what its hashes promise."""
     breaks: list[ChainBreak] = []
+    reference = case.reference or ""
     prev_hash = ""
     expected_seq = 1
     for event in case.events.order_by("seq").iterator():
         if event.seq != expected_seq:
-            breaks.append(ChainBreak(case.reference, expected_seq, "missing event"))
+            breaks.append(ChainBreak(reference, expected_seq, "missing event"))
         if event.prev_hash != prev_hash:
-            breaks.append(ChainBreak(case.reference, event.seq, "previous hash does not match"))
+            breaks.append(ChainBreak(reference, event.seq, "previous hash does not match"))
         if event.compute_hash() != event.hash:
-            breaks.append(ChainBreak(case.reference, event.seq, "content does not match its hash"))
+            breaks.append(ChainBreak(reference, event.seq, "content does not match its hash"))
         prev_hash = event.hash
         expected_seq = event.seq + 1
     return breaks

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from complaints.choices import EventKind
-from complaints.models import ComplaintCase
+from complaints.models import CollectiveCase, ComplaintCase
 from complaints.records import record_hash_of, record_hash_sealed
 from complaints.timeline import chain_verify
 
@@ -73,6 +73,14 @@ def case_verify(case: ComplaintCase) -> list[Mismatch]:
                 Mismatch(case.reference, label, "the timeline does not record this file's hash")
             )
     return found
+
+
+def collective_verify(collective: CollectiveCase) -> list[Mismatch]:
+    """Every break in a collective case's own timeline (its members are checked as cases)."""
+    return [
+        Mismatch(collective.reference or "", "", f"event {b.seq}: {b.problem}")
+        for b in chain_verify(collective)
+    ]
 
 
 def cases_verify(cases: Iterable[ComplaintCase]) -> list[Mismatch]:

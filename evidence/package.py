@@ -3,6 +3,8 @@
 Originals are added as lazy iterators over the storage file, stored uncompressed (photos
 and videos do not shrink) with their sizes known in advance, so the whole ZIP's length is
 known before the first byte is sent and nothing is buffered whatever the case's size.
+A collective case's combined package is its members' parts, each made as their own
+package makes it, side by side in one ZIP.
 """
 
 import json
@@ -12,11 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from zipstream import ZIP_STORED, ZipStream
 
-from complaints.models import ComplaintCase
+from complaints.models import CollectiveCase, ComplaintCase
 from complaints.redaction import Recipient, case_keep, redact, redact_data
 
 from .models import EvidenceItem
@@ -37,9 +40,9 @@ def _chunks(name: str) -> Iterator[bytes]:
             yield chunk
 
 
-def _arcname(n: int, item: EvidenceItem) -> str:
+def _arcname(n: int, item: EvidenceItem, prefix: str = "") -> str:
     safe = _UNSAFE.sub("_", item.original_name).strip(". ") or "file"
-    return f"evidence/{n:02d}-{item.kind}-{safe}"
+    return f"{prefix}evidence/{n:02d}-{item.kind}-{safe}"
 
 
 def _json(data: Any) -> bytes:
@@ -56,9 +59,11 @@ def _redacted_copy(item: EvidenceItem, recipient: Recipient) -> bool:
     return recipient is not Recipient.COURT and bool(item.redacted_file)
 
 
-def _entry(n: int, item: EvidenceItem, recipient: Recipient, keep: list[str]) -> dict[str, Any]:
+def _entry(
+    n: int, item: EvidenceItem, recipient: Recipient, keep: list[str], prefix: str = ""
+) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "file": _arcname(n, item),
+        "file": _arcname(n, item, prefix),
         "original_name": redact(item.original_name, recipient=recipient, keep=keep),
         "kind": item.kind,
         "content_type": item.content_type,
@@ -82,10 +87,15 @@ def _entry(n: int, item: EvidenceItem, recipient: Recipient, keep: list[str]) ->
 
 
 def package_manifest(
-    case: ComplaintCase, *, now: datetime, recipient: Recipient | str = Recipient.COURT
+    case: ComplaintCase,
+    *,
+    now: datetime,
+    recipient: Recipient | str = Recipient.COURT,
+    prefix: str = "",
 ) -> dict[str, Any]:
-    """What the package holds and for whom: each file's name in the ZIP, kind, size and the
-    original's SHA-256 (a redacted copy's own size and hash beside it)."""
+    """What the package holds and for whom: each file's name in the ZIP (under ``prefix``:
+    a member's folder in a collective package), kind, size and the original's SHA-256 (a
+    redacted copy's own size and hash beside it)."""
     recipient = Recipient(recipient)
     keep = case_keep(case)
     return {
@@ -94,13 +104,20 @@ def package_manifest(
         "recipient": recipient.value,
         "generated_at": beijing(now),
         "files": [
-            _entry(n, item, recipient, keep) for n, item in enumerate(case_items(case), start=1)
+            _entry(n, item, recipient, keep, prefix)
+            for n, item in enumerate(case_items(case), start=1)
         ],
     }
 
 
 def _timeline(case: ComplaintCase, recipient: Recipient) -> list[dict[str, Any]]:
-    keep = case_keep(case)
+    return _timeline_rows(case.events.all(), recipient, case_keep(case))
+
+
+def _timeline_rows(
+    events: QuerySet[Any], recipient: Recipient, keep: list[str]
+) -> list[dict[str, Any]]:
+    """A timeline (a case's or a collective case's), its payloads redacted for ``recipient``."""
     return [
         {
             "seq": e.seq,
@@ -112,7 +129,7 @@ def _timeline(case: ComplaintCase, recipient: Recipient) -> list[dict[str, Any]]
             "prev_hash": e.prev_hash,
             "hash": e.hash,
         }
-        for e in case.events.select_related("actor").order_by("seq")
+        for e in events.select_related("actor").order_by("seq")
     ]
 
 
@@ -161,6 +178,13 @@ def package_build(
     stream = ZipStream(compress_type=ZIP_STORED, sized=True)
     for arcname, data in texts:
         stream.add(data, arcname)
+    _files_add(stream, case, manifest)
+    return stream
+
+
+def _files_add(stream: ZipStream, case: ComplaintCase, manifest: dict[str, Any]) -> None:
+    """The case's files as ``manifest`` lists them (redacted copy or original), added as
+    lazy iterators of known size: nothing is read until the bytes are sent."""
     for entry, item in zip(manifest["files"], case_items(case), strict=True):
         if entry["copy"] == "redacted":
             stream.add(
@@ -168,6 +192,65 @@ def package_build(
             )
         else:
             stream.add(_chunks(item.stored_name), entry["file"], size=item.size)
+
+
+def collective_package_build(
+    collective: CollectiveCase,
+    *,
+    language: str = "zh-hans",
+    now: datetime | None = None,
+    recipient: Recipient | str = Recipient.REGULATOR,
+) -> ZipStream:
+    """The combined package of a collective case for ``recipient``, streamed like a case's.
+
+    ``manifest.json`` names the collective and lists each member case with its evidence
+    (file, kind, size, SHA-256), each member's part made by ``package_manifest`` under
+    ``cases/<reference>/``, so it is redacted for ``recipient`` exactly as that case's own
+    package is (its files the redacted copies for anyone but the court); ``timeline.json``
+    is the collective's own timeline, ``cases/<reference>/timeline.json`` each member's.
+    Only metadata is held in memory; files are read as the bytes are sent.
+    """
+    now = now or timezone.now()
+    recipient = Recipient(recipient)
+    members = list(
+        collective.members.select_related("order__platform").order_by("created_at", "pk")
+    )
+    keep = [collective.reference or "", *(ref for m in members for ref in case_keep(m))]
+    with translation.override(language):
+        parts = [
+            (
+                member,
+                package_manifest(
+                    member, now=now, recipient=recipient, prefix=f"cases/{member.reference}/"
+                ),
+            )
+            for member in members
+        ]
+        manifest = {
+            "collective": collective.reference,
+            "platform": collective.platform.name,
+            "problem_type": collective.problem_type,
+            "problem": str(collective.get_problem_type_display()),
+            "title": redact(collective.title, recipient=recipient, keep=keep),
+            "status": collective.status,
+            "confirmed_at": collective.confirmed_at,
+            "recipient": recipient.value,
+            "generated_at": beijing(now),
+            "cases": [part for _member, part in parts],
+        }
+        texts: list[tuple[str, bytes]] = [
+            ("manifest.json", _json(manifest)),
+            ("timeline.json", _json(_timeline_rows(collective.events.all(), recipient, keep))),
+            *(
+                (f"cases/{member.reference}/timeline.json", _json(_timeline(member, recipient)))
+                for member in members
+            ),
+        ]
+    stream = ZipStream(compress_type=ZIP_STORED, sized=True)
+    for arcname, data in texts:
+        stream.add(data, arcname)
+    for member, part in parts:
+        _files_add(stream, member, part)
     return stream
 
 

@@ -47,6 +47,7 @@ from escalation.waiting import waiting_on
 from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
+from .collective import merge_into_collective
 from .evidence import item_preview
 from .triage import (
     AssignForm,
@@ -236,6 +237,8 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "dispatch_kind",
         "dispatch_priority",
         "dispatch_tag_words",
+        # Changed only by the collective case's acts (casework/collective.py).
+        "collective",
     ]
     exclude = ["dispatch_tags"]  # shown in words (dispatch_tag_words)
     inlines = [TierStageInline]
@@ -247,6 +250,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         "escalate_now",
         "resolve_by_staff",
         "resume_clocks",
+        merge_into_collective,
     ]
     CASE_PAGE_FIELDS = (
         "red_flags",

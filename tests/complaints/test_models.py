@@ -23,6 +23,8 @@ ALL_CHOICES: list[type[models.TextChoices]] = [
     choices.CaseStatus,
     choices.ResolutionOutcome,
     choices.EventKind,
+    choices.CollectiveStatus,
+    choices.CollectiveEventKind,
     Tier,
     EvidenceKind,
     StageCloseReason,
