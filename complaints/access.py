@@ -43,6 +43,7 @@ class Act(StrEnum):
     RESUME = "resume"
     RECORD_ACCEPTANCE = "record_acceptance"
     REASSIGN = "reassign"
+    GIVE_DETAILS = "give_details"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -69,6 +70,8 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     Act.RECORD_ACCEPTANCE: (True, (TRIAGE,)),
     # Giving a case to someone else, or taking it from its owner, is a supervisor's call.
     Act.REASSIGN: (False, (SUPERVISE,)),
+    # Who the complainant is (name, phone, address for the documents) only they say.
+    Act.GIVE_DETAILS: (True, ()),
 }
 
 
