@@ -98,11 +98,18 @@ def _render_case(
 
 
 def _need_rows(needs: list[NeedAhead], form: DocumentNeedsForm) -> list[dict[str, Any]]:
-    """Each missing fact with its form field, why it is asked and the tier that asks."""
+    """Each missing fact with its form field, why it is asked and the tier that asks; the
+    reason is shown once, after the last of the facts asked for the same reason."""
+    asked = [n for n in needs if n.field in form.fields]
     return [
-        {"field": form[n.field], "why": n.why, "tier": Tier(n.tier).label, "name": n.field}
-        for n in needs
-        if n.field in form.fields
+        {
+            "field": form[n.field],
+            "name": n.field,
+            "why": n.why,
+            "tier": Tier(n.tier).label,
+            "show_why": i + 1 == len(asked) or str(asked[i + 1].why) != str(n.why),
+        }
+        for i, n in enumerate(asked)
     ]
 
 
