@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from complaints.choices import OtherProceedings, RiskSignal
 from complaints.models import ComplaintCase
+from complaints.tiers import Tier
 from escalation.calendar import calendar_current, stage_explanation
+from escalation.needs import NEED_FIELDS, document_needs_ahead
 from escalation.waiting import Waiting, waiting_on
 from evidence.models import EvidenceKind
 
@@ -26,7 +29,10 @@ class OrderOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     platform = PlatformOutputSerializer()
     merchant = serializers.CharField(source="merchant.name", allow_null=True, default=None)
-    supplier_name = serializers.CharField()
+    supplier_name = serializers.CharField(help_text="A third-party supplier the order page named.")
+    merchant_on_bill = serializers.CharField(
+        help_text="The payee (收款方) as the payment bill shows it; empty when not given."
+    )
     order_number = serializers.CharField()
     product_name = serializers.CharField()
     product_kind = serializers.CharField()
@@ -111,6 +117,36 @@ class DemandOutputSerializer(serializers.Serializer):
     within_hours = serializers.IntegerField(source="demand_within_hours")
 
 
+# A declared field named "label" shadows Field.label (a string) for the type checker only:
+# the serializer metaclass moves declared fields off the class.
+class RiskSignalOutputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=RiskSignal.choices)
+    label = serializers.CharField(help_text="In the request's language.")  # type: ignore[assignment]
+
+
+class OtherProceedingsOutputSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=OtherProceedings.choices,
+        allow_blank=True,
+        help_text="Empty while the complainant has not answered.",
+    )
+    label = serializers.CharField(help_text="In the request's language.")  # type: ignore[assignment]
+
+
+class DocumentNeedOutputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(
+        choices=list(NEED_FIELDS),
+        help_text="name, phone, address (the complainant's profile) or other_proceedings "
+        "(this case's record); give them with POST /cases/{id}/details/.",
+    )
+    why = serializers.CharField(
+        help_text="Why the document asks for it, in the request's language."
+    )
+    tier = serializers.ChoiceField(
+        choices=Tier.choices, help_text="The first tier ahead whose document needs it."
+    )
+
+
 class CaseOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
@@ -124,6 +160,8 @@ class CaseOutputSerializer(serializers.Serializer):
     demand = DemandOutputSerializer(source="*")
     order = OrderOutputSerializer()
     harm_noticed_at = serializers.DateTimeField()
+    risk_signals = serializers.SerializerMethodField()
+    other_proceedings = serializers.SerializerMethodField()
     resolution_outcome = serializers.CharField()
     assigned = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -132,6 +170,25 @@ class CaseOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(RiskSignalOutputSerializer(many=True))
+    def get_risk_signals(self, case: ComplaintCase) -> list[dict[str, str]]:
+        """Network errors: the circumstances the error came in (a coupon, many orders, a
+        new IP/device), which point at the platform's risk-control rules."""
+        return [
+            {"code": code, "label": str(RiskSignal(code).label)}
+            for code in case.risk_signals or []
+            if code in RiskSignal.values
+        ]
+
+    @extend_schema_field(OtherProceedingsOutputSerializer())
+    def get_other_proceedings(self, case: ComplaintCase) -> dict[str, str]:
+        """Whether the dispute is before a court, an arbitrator, another agency or the
+        consumer association (12315 does not take it up then)."""
+        code = case.other_proceedings
+        if code not in OtherProceedings.values:
+            return {"code": "", "label": str(_("Not answered"))}
+        return {"code": code, "label": str(OtherProceedings(code).label)}
 
     def get_assigned(self, case: ComplaintCase) -> bool:
         return case.assigned_to_id is not None
@@ -148,6 +205,22 @@ class CaseOutputSerializer(serializers.Serializer):
     def get_waiting_on(self, case: ComplaintCase) -> str:
         """Whose move it is (escalation.waiting): the portal and admin show the same."""
         return str(waiting_on(case, case_stage(case)))
+
+
+class CaseDetailOutputSerializer(CaseOutputSerializer):
+    """One case, with what the documents of its tiers ahead still lack (not in lists:
+    each case's answer reads the complainant's profile)."""
+
+    document_needs = serializers.SerializerMethodField()
+
+    @extend_schema_field(DocumentNeedOutputSerializer(many=True))
+    def get_document_needs(self, case: ComplaintCase) -> list[dict[str, str]]:
+        """The facts the current tier's document and the next tier's still lack
+        (escalation.needs): the portal asks for the same on the case page."""
+        return [
+            {"field": need.field, "why": str(need.why), "tier": need.tier}
+            for need in document_needs_ahead(case)
+        ]
 
 
 class DraftItemOutputSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ case_actions = {
     "resolve": actions.CaseResolveApi,
     "external-reference": actions.CaseExternalReferenceApi,
     "message": actions.CaseMessageApi,
+    "details": actions.CaseDetailsApi,
     "assign": actions.CaseAssignApi,
     "record-response": actions.CaseRecordResponseApi,
     "request-evidence": actions.CaseRequestEvidenceApi,

@@ -32,6 +32,7 @@ from complaints.choices import (
     OPEN_STATUSES,
     CaseStatus,
     EventKind,
+    OtherProceedings,
     ProblemType,
     ResolutionOutcome,
     Urgency,
@@ -42,9 +43,10 @@ from complaints.records import (
     AMENDABLE_FIELDS,
     CASE_AMENDABLE,
     field_label,
-    record_hash_of,
+    record_seal,
     record_value,
     value_text,
+    value_words,
 )
 from complaints.selectors import complainant_language
 from complaints.services import full_clean, money, reference_next
@@ -53,6 +55,7 @@ from complaints.timeline import event_append
 from complaints.transitions import case_transition
 from escalation import messages
 from escalation.models import StageCloseReason, TierStage
+from escalation.needs import NEED_FIELDS
 from escalation.services import (
     stage_accept,
     stage_close_open,
@@ -181,7 +184,7 @@ def case_file(
                 "order_number": order.order_number,
                 "amount": order.amount,
                 "urgency": urgency,
-                "record_sha256": record_hash_of(case),
+                **record_seal(case),
             },
             now=now,
         )
@@ -420,6 +423,17 @@ def _amended_value(case: ComplaintCase, field: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(fields={"value": [_("Give a number of hours.")]}) from exc
+    if field == "other_proceedings":
+        # The answer, by its code or its label in the active language ("否", "No").
+        typed = str(value or "").strip()
+        labels: dict[str, str] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                labels.update({str(lb).casefold(): code for code, lb in OtherProceedings.choices})
+        answer = typed if typed in OtherProceedings.values else labels.get(typed.casefold(), "")
+        if not answer:
+            raise InvalidInput(fields={"value": [_("Answer yes, no or not sure.")]})
+        return services.other_proceedings_check(answer=answer)
     if field == "order.paid_at":
         moment = value if isinstance(value, datetime) else parse_datetime(str(value or ""))
         if moment is None:
@@ -511,12 +525,63 @@ def case_amend(
                 "after": value_text(new),
                 "reason": reason.strip(),
                 "by": "complainant" if actor.pk == case.complainant_id else "staff",
-                "record_sha256": record_hash_of(case),
+                **record_seal(case),
             },
             now=now,
         )
         amendment_notify(case=case, event=event, now=now)
     return event
+
+
+PROFILE_DETAILS = ("name", "phone", "address")
+
+
+def case_details_give(
+    *, case: ComplaintCase, actor: Any, details: dict[str, str], now: datetime | None = None
+) -> ComplaintCase:
+    """The facts the documents ahead still lack (escalation.needs), given by the
+    complainant on the case page; a blank value is not given.
+
+    Name, phone and address go to the complainant's profile (who they are, for every case
+    and document; complaints.services.profile_update checks them as the profile page
+    does). Whether the dispute is before another body is part of this case's sealed
+    record, so it is written as an amendment: the timeline keeps before, after, who and
+    when. All or nothing: when any value is refused, each refusal names its field and
+    nothing is saved.
+    """
+    now = now or timezone.now()
+    check_act(actor, case, Act.GIVE_DETAILS)
+    unknown = sorted(set(details) - set(NEED_FIELDS))
+    if unknown:
+        raise InvalidInput(fields={name: [_("Unknown field.")] for name in unknown})
+    given = {k: str(v).strip() for k, v in details.items() if str(v or "").strip()}
+    if not given:
+        raise InvalidInput(_("Fill in at least one of the questions."))
+    errors: dict[str, list[str]] = {}
+    with case_writes(case):
+        answer = given.get("other_proceedings")
+        if answer is not None and answer != case.other_proceedings:
+            try:
+                case_amend(
+                    case=case,
+                    actor=actor,
+                    field="other_proceedings",
+                    value=answer,
+                    reason=_("Answered when the case page asked for the documents ahead."),
+                    now=now,
+                )
+            except InvalidInput as exc:
+                errors["other_proceedings"] = [m for ms in exc.fields.values() for m in ms]
+        profile = {k: v for k, v in given.items() if k in PROFILE_DETAILS}
+        if profile:
+            try:
+                services.profile_update(user=actor, **profile)
+            except InvalidInput as exc:
+                errors.update(exc.fields)
+        if errors:
+            # Raised inside the transaction: an amendment already written is undone too.
+            raise InvalidInput(fields=errors)
+    return case
 
 
 def amendment_notify(*, case: ComplaintCase, event: CaseEvent, now: datetime) -> None:
@@ -534,8 +599,8 @@ def amendment_notify(*, case: ComplaintCase, event: CaseEvent, now: datetime) ->
             "field": field_label(payload["field"]),
             "ref": case.reference,
             "at": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
-            "before": payload["before"] or "—",
-            "after": payload["after"] or "—",
+            "before": value_words(payload["field"], payload["before"]) or "—",
+            "after": value_words(payload["field"], payload["after"]) or "—",
             "reason": payload["reason"],
         }
     _complainant_email(case=case, subject=subject, body=body, key=f"amended:{event.pk}", now=now)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints.choices import CaseStatus, CollectiveEventKind, EventKind, ResolutionOutcome
 from complaints.models import CaseEvent, CollectiveEvent
-from complaints.records import AMENDABLE_FIELDS, field_label
+from complaints.records import AMENDABLE_FIELDS, field_label, value_words
 from complaints.tiers import Tier
 
 RESPONSE_SOURCE_LABELS = {
@@ -82,6 +82,9 @@ def event_words(event: CaseEvent, *, for_staff: bool = False) -> CaseEvent:
     payload = event.payload or {}
     field_name = payload.get("field", "")
     event.field_label = field_label(field_name) if field_name in AMENDABLE_FIELDS else field_name  # type: ignore[attr-defined]
+    # An amendment's before and after, a code's label for a choice (other proceedings).
+    event.before_words = value_words(field_name, str(payload.get("before") or ""))  # type: ignore[attr-defined]
+    event.after_words = value_words(field_name, str(payload.get("after") or ""))  # type: ignore[attr-defined]
     if payload.get("by") == "complainant":
         by = _("The complainant") if for_staff else _("You")
     else:

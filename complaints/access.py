@@ -46,6 +46,7 @@ class Act(StrEnum):
     REASSIGN = "reassign"
     PROPOSE_COLLECTIVE = "propose_collective"
     CONFIRM_COLLECTIVE = "confirm_collective"
+    GIVE_DETAILS = "give_details"
 
 
 # (the complainant may, staff permissions any one of which is enough)
@@ -76,6 +77,8 @@ RULES: dict[Act, tuple[bool, tuple[str, ...]]] = {
     # (confirms, adds or removes a member, closes or dismisses).
     Act.PROPOSE_COLLECTIVE: (False, (TRIAGE,)),
     Act.CONFIRM_COLLECTIVE: (False, (SUPERVISE,)),
+    # Who the complainant is (name, phone, address for the documents) only they say.
+    Act.GIVE_DETAILS: (True, ()),
 }
 # Acts that touch neither a case's record nor its clocks, so they need not wait for the
 # case's owner (首问负责制 protects the owner's handling of the case): a proposal to

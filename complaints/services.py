@@ -1,5 +1,6 @@
 """Changes to platforms, orders and cases. Views, admin, API and tasks all call these."""
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,7 +23,7 @@ from .choices import (
     Urgency,
 )
 from .errors import InvalidInput
-from .models import ComplaintCase, Merchant, Order, Platform, ReferenceCounter
+from .models import ComplaintCase, Merchant, Order, Platform, Profile, ReferenceCounter
 from .timeline import event_append
 from .transitions import case_transition
 
@@ -139,6 +140,52 @@ def other_proceedings_check(*, answer: str | None) -> str:
     return answer
 
 
+# Digits, with an optional leading + and the spaces or dashes people type between groups.
+PHONE_SHAPE = re.compile(r"\+?[\d\s-]{5,20}")
+
+
+def phone_check(*, phone: str | None, field: str = "phone") -> str:
+    """A phone number as stored (trimmed), or "" when none is given; anything else than
+    digits (with + and separators) is refused on ``field``. The profile page, the case
+    page's questions and any other interface check phones here."""
+    phone = (phone or "").strip()
+    if phone and not PHONE_SHAPE.fullmatch(phone):
+        raise InvalidInput(fields={field: [_("Enter a phone number, digits only.")]})
+    return phone
+
+
+PROFILE_FIELDS = ("name", "phone", "address", "preferred_language")
+
+
+def profile_update(*, user: Any, **changes: str) -> Profile:
+    """Change the given fields of ``user``'s profile (created if missing); nothing is saved
+    when any of them is refused, and each refusal names its field.
+
+    Not part of any case's sealed record: the name, phone and address are who the
+    complainant is today, which every document prints from here.
+    """
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        try:
+            clean = phone_check(phone=value) if name == "phone" else " ".join(str(value).split())
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+            continue
+        setattr(profile, name, clean)
+    try:
+        full_clean(profile, exclude=["user", *errors])
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise InvalidInput(fields=errors)
+    profile.save()
+    return profile
+
+
 def reason_check(*, reason: str | None, field: str = "reason") -> str:
     """A reason that must be given: blank or whitespace is refused on ``field``."""
     reason = (reason or "").strip()
@@ -198,11 +245,16 @@ def order_create(
     product_kind: str = "other",
     merchant: Merchant | None = None,
     supplier_name: str = "",
+    merchant_on_bill: str = "",
     paid_at: datetime | None = None,
     payment_method: str = "other",
     payment_reference: str = "",
     status_seen: str = "",
 ) -> Order:
+    """The order as the complainant saw it. ``supplier_name``: a third-party supplier the
+    order page names; ``merchant_on_bill``: the payee (收款方) the payment bill shows, often
+    a company other than the platform's brand, which the payment channel's dispute asks for
+    as written there."""
     moment_check(field="paid_at", value=paid_at)
     if merchant is not None and merchant.platform_id != platform.pk:
         raise InvalidInput(fields={"merchant": [_("The merchant does not sell on this platform.")]})
@@ -210,7 +262,8 @@ def order_create(
         owner=owner,
         platform=platform,
         merchant=merchant,
-        supplier_name=supplier_name,
+        supplier_name=" ".join(supplier_name.split()),
+        merchant_on_bill=" ".join(merchant_on_bill.split()),
         order_number=order_number.strip(),
         product_name=product_name.strip(),
         product_kind=product_kind,

@@ -257,3 +257,108 @@ def case_attribution_for(case: Any) -> Attribution:
         platform_hosts=[website_host(case.order.platform.website)],
         risk_answers=case.risk_signals or [],
     )
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    """What the portal read from one evidence file, in words (for staff: no codes, no
+    JSON). ``sentence``: who its network evidence points at, in ``case_attribution``'s
+    words; ``facts``: the figures read from it; ``requests``: the requests it rests on."""
+
+    sentence: str = ""
+    facts: tuple[str, ...] = ()
+    requests: tuple[SupportingRequest, ...] = ()
+
+
+def _ms_text(value: Any) -> str:
+    return f"{float(value):.0f}" if value is not None else "—"
+
+
+def _netdiag_facts(figures: dict[str, Any]) -> list[str]:
+    host, ip = str(figures.get("host") or ""), str(figures.get("ip") or "")
+    target = f"{host} ({ip})" if host and ip and host != ip else host or ip
+    target = target or _("an unnamed host")
+    if figures.get("tool") == "ping":
+        return [
+            _(
+                "Ping to %(target)s: %(sent)s sent, %(received)s answered (%(loss)s%% lost); "
+                "round trip %(min)s / %(avg)s / %(max)s ms (shortest / average / longest)."
+            )
+            % {
+                "target": target,
+                "sent": figures.get("sent", 0),
+                "received": figures.get("received", 0),
+                "loss": figures.get("loss_percent", 0),
+                "min": _ms_text(figures.get("min_ms")),
+                "avg": _ms_text(figures.get("avg_ms")),
+                "max": _ms_text(figures.get("max_ms")),
+            }
+        ]
+    hops = figures.get("hops") or []
+    if figures.get("reached"):
+        outcome = _("the route reached the target")
+    elif figures.get("last_answering_hop"):
+        outcome = _("the route stopped answering after hop %(hop)s") % {
+            "hop": figures["last_answering_hop"]
+        }
+    else:
+        outcome = _("no hop answered")
+    return [
+        ngettext(
+            "Traceroute to %(target)s: %(count)s hop; %(outcome)s.",
+            "Traceroute to %(target)s: %(count)s hops; %(outcome)s.",
+            len(hops),
+        )
+        % {"target": target, "count": len(hops), "outcome": outcome}
+    ]
+
+
+def item_analysis(item: Any, *, platform_hosts: Iterable[str]) -> ItemAnalysis:
+    """One item's stored ``analysis`` in words: a network log's verdict as
+    ``case_attribution`` words it for that file alone (without the complainant's risk
+    answers), its request counts, the requests the verdict rests on (or, when it rests on
+    none of the platform's, the failed requests themselves); pasted ping or traceroute
+    figures; an image's size."""
+    analysis = getattr(item, "analysis", None) or {}
+    facts: list[str] = []
+    sentence = ""
+    requests: tuple[SupportingRequest, ...] = ()
+    har = analysis.get("har")
+    if har is not None:
+        verdict = case_attribution([item], platform_hosts=platform_hosts, risk_answers=())
+        sentence = verdict.sentence
+        failures = har.get("failures") or []
+        requests = verdict.requests or tuple(_supporting(f) for f in failures[:MAX_SUPPORTING])
+        facts.append(
+            ngettext(
+                "%(count)s request in the log, %(failed)s failed.",
+                "%(count)s requests in the log, %(failed)s failed.",
+                int(har.get("requests") or 0),
+            )
+            % {"count": har.get("requests", 0), "failed": har.get("failed", 0)}
+        )
+        if har.get("failures_truncated"):
+            facts.append(
+                _("Only the first %(kept)s failed requests were kept.") % {"kept": len(failures)}
+            )
+        if "redacted_copy" in analysis:
+            facts.append(
+                _(
+                    "A copy without cookies, tokens and card keys is what everyone but a "
+                    "court receives."
+                )
+            )
+    if "netdiag" in analysis:
+        facts.extend(_netdiag_facts(analysis["netdiag"]))
+    if "netdiag_error" in analysis:
+        facts.append(
+            _("The pasted text could not be read as ping or traceroute output: %(why)s")
+            % {"why": analysis["netdiag_error"]}
+        )
+    image = analysis.get("image")
+    if image:
+        facts.append(
+            _("Image of %(width)s × %(height)s pixels.")
+            % {"width": image.get("width"), "height": image.get("height")}
+        )
+    return ItemAnalysis(sentence, tuple(facts), requests)

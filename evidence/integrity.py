@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from complaints.choices import EventKind
 from complaints.models import CollectiveCase, ComplaintCase
-from complaints.records import record_hash_of, record_hash_sealed
+from complaints.records import record_intact
 from complaints.timeline import chain_verify
 
 from .selectors import case_items
@@ -44,8 +44,7 @@ def case_verify(case: ComplaintCase) -> list[Mismatch]:
     found = [
         Mismatch(case.reference, "", f"event {b.seq}: {b.problem}") for b in chain_verify(case)
     ]
-    sealed = record_hash_sealed(case)
-    if sealed is not None and sealed != record_hash_of(case):
+    if not record_intact(case):
         found.append(
             Mismatch(
                 case.reference,

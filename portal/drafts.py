@@ -29,6 +29,8 @@ FIELD_STEP = {
     "payment_method": 1,
     "payment_reference": 1,
     "status_seen": 1,
+    "merchant_on_bill": 1,
+    "supplier_name": 1,
     "order": 1,
     "problem_type": 2,
     "description": 2,
@@ -132,6 +134,8 @@ def draft_submit(
             payment_method=order["payment_method"],
             payment_reference=order.get("payment_reference") or "",
             status_seen=order.get("status_seen") or "",
+            merchant_on_bill=order.get("merchant_on_bill") or "",
+            supplier_name=order.get("supplier_name") or "",
         )
         case = case_file(
             complainant=actor,

@@ -28,6 +28,7 @@ from complaints.services import (
     demand_check,
     moment_check,
     other_proceedings_check,
+    phone_check,
     risk_signals_check,
     urgency_check,
 )
@@ -79,6 +80,21 @@ def _not_in_future(value: datetime | None, *, field: str) -> datetime | None:
 
 
 class OrderStepForm(forms.Form):
+    # The bill's facts together: who was paid sits next to the payment reference.
+    field_order = [
+        "platform",
+        "order_number",
+        "product_name",
+        "product_kind",
+        "supplier_name",
+        "amount",
+        "paid_at",
+        "payment_method",
+        "payment_reference",
+        "merchant_on_bill",
+        "status_seen",
+    ]
+
     platform = forms.CharField(
         label=_("Platform"),
         max_length=120,
@@ -118,6 +134,24 @@ class OrderStepForm(forms.Form):
         max_length=200,
         required=False,
         help_text=_("For example: “processing”, “unpaid”, or “no such order”."),
+    )
+    merchant_on_bill = forms.CharField(
+        label=_("Payee (收款方/商户名称) as shown on your Alipay/WeChat/bank bill"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Copy it exactly as the bill's details show it. It is often a company other than "
+            "the platform's name, and the payment channel's dispute form asks for it."
+        ),
+    )
+    supplier_name = forms.CharField(
+        label=_("Third-party supplier (if the order page names one)"),
+        max_length=120,
+        required=False,
+        help_text=_(
+            "Some platforms resell another company's cards or top-ups and name it on the "
+            "order page; leave empty if it names none."
+        ),
     )
 
     def clean_paid_at(self) -> datetime | None:
@@ -327,17 +361,73 @@ class DemandStepForm(forms.Form):
         return data
 
 
+NAME_HELP = _("Your real name as on your ID card, family name first (e.g. 张三).")
+PHONE_HELP = _("A number the regulator, the payment channel or a court can reach you on.")
+ADDRESS_HELP = _(
+    "12315 (市场监督管理投诉举报处理暂行办法 art. 9) and a court complaint (民事诉讼法 "
+    "art. 124) need your postal address. It is shown only to the recipients of those "
+    "documents."
+)
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["name", "phone", "preferred_language"]
-        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})}
+        fields = ["name", "phone", "address", "preferred_language"]
+        labels = {"name": _("Real name"), "address": _("Postal address")}
+        help_texts = {"name": NAME_HELP, "phone": PHONE_HELP, "address": ADDRESS_HELP}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+        }
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not re.fullmatch(r"\+?[\d\s-]{5,20}", phone):
-            raise forms.ValidationError(_("Enter a phone number, digits only."), code="phone")
-        return phone
+        """The one phone rule (complaints.services.phone_check)."""
+        try:
+            return phone_check(phone=self.cleaned_data.get("phone"))
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.fields["phone"], code="phone") from exc
+
+
+class DocumentNeedsForm(forms.Form):
+    """The facts the documents ahead still lack (escalation.needs), one field for each
+    missing one; casework.actions.case_details_give checks and saves them."""
+
+    name = forms.CharField(
+        label=_("Real name"), max_length=100, required=False, help_text=NAME_HELP
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        label=_("Postal address"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    other_proceedings = forms.ChoiceField(
+        label=DemandStepForm.base_fields["other_proceedings"].label,
+        choices=OtherProceedings.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, fields: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in list(self.fields):
+                if name not in fields:
+                    del self.fields[name]
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_check(phone=self.cleaned_data.get("phone"))
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.fields["phone"], code="phone") from exc
 
 
 class MessageForm(forms.Form):

@@ -38,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<str:reference>/resolve/", cases.case_mark_resolved, name="case_resolve"),
     path("cases/<str:reference>/reopen/", cases.case_reopen, name="case_reopen"),
     path("cases/<str:reference>/amend/", cases.case_amend, name="case_amend"),
+    path("cases/<str:reference>/details/", cases.case_give_details, name="case_details"),
     path("cases/<str:reference>/withdraw/", cases.case_withdraw_view, name="case_withdraw"),
     path("profile/", profile.profile_edit, name="profile"),
 ]

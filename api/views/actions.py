@@ -13,14 +13,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import actions
-from complaints.choices import COMPLAINANT_RESOLVED_OUTCOMES, ENDING_OUTCOMES, ResolutionOutcome
+from complaints.choices import (
+    COMPLAINANT_RESOLVED_OUTCOMES,
+    ENDING_OUTCOMES,
+    OtherProceedings,
+    ResolutionOutcome,
+)
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase
 from complaints.records import AMENDABLE_FIELDS
 
 from .. import selectors
 from ..permissions import CanEscalate, CanTriage
-from ..serializers import CaseOutputSerializer, IdField
+from ..serializers import CaseDetailOutputSerializer, IdField
 
 
 class CaseActionApi(APIView):
@@ -43,11 +48,11 @@ class CaseActionApi(APIView):
             data = serializer.validated_data
         self.perform(case=case, actor=request.user, data=data)
         case = selectors.case_get_for_api(request.user, pk=case_id)
-        return Response(CaseOutputSerializer(case).data)
+        return Response(CaseDetailOutputSerializer(case).data)
 
 
 def _action_schema(input_serializer: Any) -> Any:
-    return extend_schema(request=input_serializer, responses={200: CaseOutputSerializer})
+    return extend_schema(request=input_serializer, responses={200: CaseDetailOutputSerializer})
 
 
 class CaseWithdrawApi(CaseActionApi):
@@ -187,6 +192,43 @@ class CaseMessageApi(CaseActionApi):
         actions.case_message(case=case, actor=actor, text=data["text"])
 
 
+class CaseDetailsApi(CaseActionApi):
+    """Give what the case's ``document_needs`` lists: ``name``, ``phone`` and ``address``
+    go to the complainant's profile (for every case); ``other_proceedings`` is written to
+    this case's record as an amendment (the timeline keeps before and after). Blank or
+    absent values are not given; nothing is saved when any value is refused."""
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        other_proceedings = serializers.ChoiceField(
+            choices=OtherProceedings.choices, required=False, allow_blank=True
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CaseDetailOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "What 12315's complaint needs",
+                request_only=True,
+                value={
+                    "name": "张三",
+                    "phone": "13812345678",
+                    "address": "广东省深圳市南山区某某路 1 号",
+                    "other_proceedings": "no",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        return super().post(request, case_id)
+
+    def perform(self, *, case: ComplaintCase, actor: Any, data: dict[str, Any]) -> None:
+        actions.case_details_give(case=case, actor=actor, details=dict(data))
+
+
 class CaseAssignApi(CaseActionApi):
     """Give the case to a staff member (``assignee_id``), or take it back (null).
 
@@ -202,7 +244,7 @@ class CaseAssignApi(CaseActionApi):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: CaseOutputSerializer},
+        responses={200: CaseDetailOutputSerializer},
         examples=[OpenApiExample("Assign", request_only=True, value={"assignee_id": 1})],
     )
     def post(self, request: Request, case_id: int) -> Response:
@@ -317,7 +359,7 @@ class CaseAmendApi(CaseActionApi):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: CaseOutputSerializer},
+        responses={200: CaseDetailOutputSerializer},
         examples=[
             OpenApiExample(
                 "Correct the order number",

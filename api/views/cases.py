@@ -30,6 +30,7 @@ from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
 from ..schema import one_of_required
 from ..serializers import (
+    CaseDetailOutputSerializer,
     CaseOutputSerializer,
     EvidenceItemOutputSerializer,
     EvidenceUploadInputSerializer,
@@ -132,7 +133,7 @@ class CaseListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: CaseOutputSerializer},
+        responses={201: CaseDetailOutputSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         examples=[
             OpenApiExample(
@@ -173,15 +174,18 @@ class CaseListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         case = api_services.case_file_with_order(complainant=request.user, **data.validated_data)
         case = selectors.case_get_for_api(request.user, pk=case.pk)
-        return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(CaseDetailOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
 class CaseDetailApi(generics.GenericAPIView):
-    serializer_class = CaseOutputSerializer
+    """One case; ``document_needs`` lists what the documents of its tiers ahead still lack
+    (give them with ``POST /cases/{id}/details/``)."""
+
+    serializer_class = CaseDetailOutputSerializer
 
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get_for_api(request.user, pk=case_id)
-        return Response(CaseOutputSerializer(case).data)
+        return Response(CaseDetailOutputSerializer(case).data)
 
 
 class CaseEventListApi(generics.ListAPIView):

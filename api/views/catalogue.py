@@ -66,7 +66,21 @@ class OrderInputSerializer(serializers.Serializer):
         max_length=200, required=False, default="", allow_blank=True
     )
     supplier_name = serializers.CharField(
-        max_length=120, required=False, default="", allow_blank=True
+        max_length=120,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="A third-party supplier the order page names, if any.",
+    )
+    merchant_on_bill = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text=(
+            "The payee (收款方/商户名称) exactly as the Alipay / WeChat / bank bill shows it; "
+            "often a company other than the platform's brand."
+        ),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +114,7 @@ class OrderListCreateApi(generics.ListAPIView):
                     "amount": "30.00",
                     "payment_method": "wechat_pay",
                     "paid_at": "2024-05-21T10:15:00+08:00",
+                    "merchant_on_bill": "深圳市某某网络科技有限公司",
                 },
             )
         ],

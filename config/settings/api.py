@@ -68,6 +68,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EvidenceKindEnum": "evidence.models.EvidenceKind",
         "DemandKindEnum": "complaints.choices.DemandKind",
+        "OtherProceedingsEnum": "complaints.choices.OtherProceedings",
+        "RiskSignalEnum": "complaints.choices.RiskSignal",
+        "TierEnum": "complaints.tiers.Tier",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

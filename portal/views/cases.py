@@ -17,12 +17,14 @@ from complaints.errors import DomainError, NotFound
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
 from escalation.documents import document_render
+from escalation.needs import NeedAhead, document_needs_ahead
 from escalation.selectors import case_limitation
 from evidence.attribution import case_attribution_for
 from evidence.selectors import checklist_for_case
 from portal.forms import (
     AcceptResponseForm,
     AmendForm,
+    DocumentNeedsForm,
     EvidenceUploadForm,
     ExternalReferenceForm,
     MessageForm,
@@ -73,9 +75,12 @@ def _render_case(
         raise Http404 from exc
     case = page.row.case
     document = document_render(case=case, tier=case.tier, language=page_language())
-    forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
+    forms: dict[str, Any] = {name: form_class() for name, form_class in CASE_FORMS.items()}
+    needs = document_needs_ahead(case)
+    forms["details"] = DocumentNeedsForm(fields=[n.field for n in needs])
     forms.update(bound or {})
     context = {
+        "needs": _need_rows(needs, forms["details"]),
         "page": page,
         "row": page.row,
         "checklist": checklist_for_case(case),
@@ -90,6 +95,22 @@ def _render_case(
         "may_amend": case.status != CaseStatus.CLOSED,
     }
     return render(request, "portal/case_detail.html", context, status=status)
+
+
+def _need_rows(needs: list[NeedAhead], form: DocumentNeedsForm) -> list[dict[str, Any]]:
+    """Each missing fact with its form field, why it is asked and the tier that asks; the
+    reason is shown once, after the last of the facts asked for the same reason."""
+    asked = [n for n in needs if n.field in form.fields]
+    return [
+        {
+            "field": form[n.field],
+            "name": n.field,
+            "why": n.why,
+            "tier": Tier(n.tier).label,
+            "show_why": i + 1 == len(asked) or str(asked[i + 1].why) != str(n.why),
+        }
+        for i, n in enumerate(asked)
+    ]
 
 
 @login_required
@@ -254,6 +275,31 @@ def case_amend(request: HttpRequest, reference: str) -> HttpResponse:
         act,
         _("Correction recorded; the original stays in the record."),
     )
+
+
+@login_required
+@require_POST
+def case_give_details(request: HttpRequest, reference: str) -> HttpResponse:
+    """The facts the documents ahead lack: the profile's name, phone and address, and
+    whether the dispute is before another body (an amendment of the case's record)."""
+    case = _case_or_404(request, reference)
+    needs = document_needs_ahead(case)
+    if not needs:
+        return redirect("portal:case_detail", reference=case.reference)
+    form = DocumentNeedsForm(request.POST, fields=[n.field for n in needs])
+    if form.is_valid():
+        try:
+            actions.case_details_give(case=case, actor=request.user, details=form.cleaned_data)
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, str(error))
+            if not exc.fields:
+                form.add_error(None, domain_message(exc))
+        else:
+            messages.success(request, _("Saved: the documents use what you gave."))
+            return redirect("portal:case_detail", reference=case.reference)
+    return _render_case(request, reference, bound={"details": form}, status=400)
 
 
 @login_required

@@ -240,6 +240,8 @@ def _preview_case(draft: Any, cleaned: dict[int, dict[str, Any]]) -> ComplaintCa
         payment_method=order_data["payment_method"],
         payment_reference=order_data.get("payment_reference", ""),
         status_seen=order_data.get("status_seen", ""),
+        merchant_on_bill=order_data.get("merchant_on_bill", ""),
+        supplier_name=order_data.get("supplier_name", ""),
     )
     return ComplaintCase(
         reference=_("(given when you submit)"),

@@ -1,4 +1,4 @@
-"""The complainant's profile: name, phone, preferred language."""
+"""The complainant's profile: real name, phone, postal address, preferred language."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from complaints.errors import InvalidInput
 from complaints.models import Profile
+from complaints.services import profile_update
 from portal.accounts import language_apply
 from portal.forms import (
     ProfileForm,
@@ -24,10 +26,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
-            language = form.cleaned_data["preferred_language"]
-            with translation.override(language):
-                messages.success(request, _("Profile saved."))
-            return language_apply(redirect("portal:profile"), language)
+            try:
+                profile_update(
+                    user=user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+                )
+            except InvalidInput as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, str(error))
+            else:
+                language = form.cleaned_data["preferred_language"]
+                with translation.override(language):
+                    messages.success(request, _("Profile saved."))
+                return language_apply(redirect("portal:profile"), language)
         return render(request, "portal/profile.html", {"form": form}, status=400)
     return render(request, "portal/profile.html", {"form": form})

@@ -44,11 +44,12 @@ from complaints.timeline import chain_verify
 from escalation.documents import document_render
 from escalation.models import TierStage
 from escalation.waiting import waiting_on
+from evidence.attribution import case_attribution_for
 from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
 from .collective import merge_into_collective
-from .evidence import item_preview
+from .evidence import item_preview, verdict_html
 from .triage import (
     AssignForm,
     AssignmentFilter,
@@ -95,6 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "order_number",
         "platform",
+        "merchant_on_bill",
         "product_name",
         "product_kind",
         "amount",
@@ -107,6 +109,7 @@ class OrderAdmin(admin.ModelAdmin):
         "order_number",
         "product_name",
         "payment_reference",
+        "merchant_on_bill",
         "platform__name",
         "owner__username",
         "owner__email",
@@ -254,8 +257,10 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
     ]
     CASE_PAGE_FIELDS = (
         "red_flags",
+        "order_parties",
         "timeline",
         "evidence",
+        "network_attribution",
         "evidence_checklist",
         "chain_status",
         "deadline_explanation",
@@ -396,7 +401,6 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             "problem_type",
             "harm_noticed_at",
             "risk_signals",
-            "other_proceedings",
             *CASE_SEALED,
         ]
         readonly = [*self.readonly_fields, *sealed, "amend_link"]
@@ -669,6 +673,29 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             ((item_preview(i), i.get_kind_display(), i.original_name) for i in items),
         )
 
+    @admin.display(description=_("who was paid"))
+    def order_parties(self, case: ComplaintCase) -> str:
+        """The payee the bill shows and the supplier the order page named, beside the
+        platform: the payment channel's dispute names the payee as the bill does."""
+        order = case.order
+        rows = [
+            (_("platform"), order.platform.name),
+            (Order._meta.get_field("merchant_on_bill").verbose_name, order.merchant_on_bill),
+            (Order._meta.get_field("supplier_name").verbose_name, order.supplier_name),
+        ]
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((label, value or "—") for label, value in rows)
+        )
+
+    @admin.display(description=_("network problem attribution"))
+    def network_attribution(self, case: ComplaintCase) -> str:
+        """Who the network evidence points at, in the words the portal and the documents
+        use (evidence.attribution), with the requests it rests on."""
+        attribution = case_attribution_for(case)
+        if not attribution.has_evidence:
+            return str(_("No network evidence."))
+        return verdict_html(attribution.sentence, attribution.requests, case)
+
     @admin.display(description=_("evidence checklist"))
     def evidence_checklist(self, case: ComplaintCase) -> str:
         entries = checklist_for(
@@ -776,6 +803,9 @@ class ReferenceCounterAdmin(admin.ModelAdmin):
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "name", "phone", "preferred_language"]
+    # The postal address is for the 12315 and court documents (市场监督管理投诉举报处理暂行办法
+    # art. 9, 民事诉讼法 art. 124); shown here, not in the list.
+    fields = ["user", "name", "phone", "address", "preferred_language"]
     list_filter = ["preferred_language"]
     search_fields = ["user__email", "user__username", "name", "phone"]
     list_select_related = ["user"]

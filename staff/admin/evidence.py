@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from complaints.redaction import Recipient, case_keep, redact
+from evidence.attribution import SupportingRequest, item_analysis, website_host
 from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
@@ -46,6 +47,39 @@ def _masked_description(item: EvidenceItem) -> str:
     case = item.bundle.case
     keep = case_keep(case) if case is not None else []
     return redact(item.description, recipient=Recipient.STAFF, keep=keep)
+
+
+def verdict_html(sentence: str, requests: tuple[SupportingRequest, ...], case: Any) -> str:
+    """A network verdict in words, with the requests it rests on (one line each: when,
+    method, host and path, status, how long), as the portal's case page shows them;
+    masked for staff like every text here (a path can carry a card key)."""
+    keep = case_keep(case) if case is not None else []
+    lines = format_html_join(
+        "",
+        "<li><code>{}</code></li>",
+        ((redact(r.line, recipient=Recipient.STAFF, keep=keep),) for r in requests),
+    )
+    return format_html(
+        "{}{}",
+        format_html("<p><strong>{}</strong></p>", redact(sentence, recipient=Recipient.STAFF))
+        if sentence
+        else "",
+        format_html("<p>{}</p><ul>{}</ul>", _("The requests it rests on:"), lines)
+        if requests
+        else "",
+    )
+
+
+def analysis_html(item: EvidenceItem) -> str:
+    """What the portal read from the file, in words (evidence.attribution.item_analysis);
+    never the stored analysis itself."""
+    case = item.bundle.case
+    hosts = [website_host(case.order.platform.website)] if case is not None else []
+    analysis = item_analysis(item, platform_hosts=hosts)
+    if not (analysis.sentence or analysis.facts or analysis.requests):
+        return "-"
+    facts = format_html_join("", "<p>{}</p>", ((f,) for f in analysis.facts))
+    return format_html("{}{}", verdict_html(analysis.sentence, analysis.requests, case), facts)
 
 
 def item_preview(item: EvidenceItem) -> str:
@@ -124,8 +158,9 @@ class EvidenceItemAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "sha256", "bundle__case__reference"]
     list_select_related = ["bundle__case"]
     date_hierarchy = "uploaded_at"
-    readonly_fields = ["preview", "masked_description"]
-    exclude = ["description"]
+    readonly_fields = ["preview", "masked_description", "analysis_words"]
+    # The stored analysis is codes and JSON: staff read it in words (analysis_words).
+    exclude = ["description", "analysis"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceItem]:
         """Items of filed cases only; a draft's uploads are the complainant's alone."""
@@ -134,6 +169,10 @@ class EvidenceItemAdmin(admin.ModelAdmin):
     @admin.display(description=_("description"))
     def masked_description(self, item: EvidenceItem) -> str:
         return _masked_description(item)
+
+    @admin.display(description=_("what the portal read from the file"))
+    def analysis_words(self, item: EvidenceItem) -> str:
+        return analysis_html(item)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

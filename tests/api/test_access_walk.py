@@ -54,6 +54,7 @@ POLICY = {
     "api:case-resolve": COMPLAINANT_ACTION,
     "api:case-external-reference": COMPLAINANT_ACTION,
     "api:case-message": COMPLAINANT_ACTION,
+    "api:case-details": COMPLAINANT_ACTION,  # who the complainant is: only they say
     "api:case-assign": TRIAGE,
     "api:case-record-response": TRIAGE,
     "api:case-request-evidence": TRIAGE,
@@ -96,6 +97,7 @@ POLICY = {
     "portal:case_withdraw": OWNER_ONLY,
     "portal:case_reopen": OWNER_ONLY,
     "portal:case_amend": OWNER_ONLY,
+    "portal:case_details": OWNER_ONLY,
 }
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # signing oneself in or out
 
