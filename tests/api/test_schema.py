@@ -173,6 +173,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "reason": "补充细节",
         },
         "POST /api/v1/cases/{case_id}/reopen/": lambda: {"reason": "退款没有到账"},
+        "POST /api/v1/cases/{case_id}/details/": lambda: {
+            "address": f"北京市朝阳区建国路 {rng.randint(1, 999)} 号",
+            "other_proceedings": rng.choice(["no", "unsure"]),
+        },
         "POST /api/v1/cases/{case_id}/resolve-by-staff/": lambda: {"reason": "已退款,未回复"},
         "POST /api/v1/cases/{case_id}/reject-response/": lambda: {"reason": "只退了一半"},
         "POST /api/v1/cases/{case_id}/record-acceptance/": lambda: {
