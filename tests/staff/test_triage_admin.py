@@ -313,3 +313,16 @@ def test_staff_without_a_role_see_nothing(db) -> None:  # type: ignore[no-untype
     stranger = StaffFactory(username="nobody")
     assert logged_in(stranger).get(reverse(CHANGELIST)).status_code == 403
     assert UserFactory().is_staff is False
+
+
+def test_the_case_page_shows_each_form_of_the_tier_as_staff_may_read_it(  # type: ignore[no-untyped-def]
+    suzy, complainant
+) -> None:
+    """The court's form carries originals; on the admin page it is masked for staff too."""
+    case = case_filed(complainant=complainant, description="卡密 ABCD-EFGH-2345-6789 已被使用")
+    for _ in range(3):
+        actions.case_escalate(case=case, actor=suzy, reason="", now=timezone.now())
+    url = reverse("admin:complaints_complaintcase_change", args=[case.pk])
+    body = logged_in(suzy).get(url).content.decode()
+    assert "向消费者协会提出的调解申请书" in body and "民事起诉状(小额诉讼程序)" in body
+    assert "ABCD-EFGH-2345-6789" not in body and "****6789" in body
