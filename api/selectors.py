@@ -10,7 +10,7 @@ from complaints.access import cases_visible_to
 from complaints.errors import NotFound
 from complaints.models import CaseEvent, ComplaintCase, Order, Platform
 from complaints.tiers import Tier
-from escalation.documents import FilingDocument, document_render
+from escalation.documents import FilingDocument, tier_documents
 from escalation.models import TierStage
 from escalation.selectors import stage_current
 from evidence.models import EvidenceBundle, EvidenceItem
@@ -94,12 +94,14 @@ def case_stage(case: ComplaintCase) -> TierStage | None:
 
 
 def documents_for_case(case: ComplaintCase, *, language: str) -> list[FilingDocument]:
-    """The filing document of every tier the case has reached, lowest tier first."""
+    """Every form of every tier the case has reached, lowest tier first, each tier's forms
+    in their order (the payment tier's is the one of the order's payment channel)."""
     reached = set(case.stages.values_list("tier", flat=True)) | {case.tier}
     return [
-        document_render(case=case, tier=tier, language=language)
+        document
         for tier in Tier.values
         if tier in reached
+        for document in tier_documents(case=case, tier=tier, language=language)
     ]
 
 

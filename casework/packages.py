@@ -1,12 +1,36 @@
-"""The evidence package of a case, with the current tier's filing document in it, and the
+"""The evidence package of a case, with the current tier's filing documents in it, and the
 combined package of a collective case."""
+
+from dataclasses import replace
 
 from zipstream import ZipStream
 
 from complaints.models import CollectiveCase, ComplaintCase
-from complaints.redaction import Recipient
-from escalation.documents import TIER_RECIPIENTS, document_render
+from complaints.redaction import Recipient, case_keep, redact
+from escalation.documents import TIER_RECIPIENTS, FilingDocument, tier_documents
 from evidence.package import collective_package_build, package_build
+
+
+def package_documents(
+    case: ComplaintCase, *, language: str, recipient: Recipient
+) -> list[FilingDocument]:
+    """The current tier's forms as ``recipient`` may read them.
+
+    Each form is already redacted for its own reader (and carries what that reader needs,
+    such as the complainant's phone for 12315); in a package for someone else it is
+    redacted for them as well (a court form in a regulator's package shows card keys by
+    their last 4 only, the 12315 form in the platform's the phone by its ends). A public
+    package carries only the forms meant for publication (the 黑猫 text): the others name
+    the complainant with phone and address.
+    """
+    keep = case_keep(case)
+    return [
+        d
+        if d.recipient == recipient
+        else replace(d, body=redact(d.body, recipient=recipient, keep=keep))
+        for d in tier_documents(case=case, tier=case.tier, language=language)
+        if recipient is not Recipient.PUBLIC or d.recipient == Recipient.PUBLIC
+    ]
 
 
 def case_package(
@@ -19,8 +43,8 @@ def case_package(
     redacted and whether the files are originals or redacted copies.
     """
     recipient = Recipient(recipient or TIER_RECIPIENTS.get(case.tier, Recipient.PUBLIC))
-    document = document_render(case=case, tier=case.tier, language=language)
-    return package_build(case, language=language, document=document, recipient=recipient)
+    documents = package_documents(case, language=language, recipient=recipient)
+    return package_build(case, language=language, documents=documents, recipient=recipient)
 
 
 def collective_package(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from complaints.models import ComplaintCase
 from complaints.selectors import complainant_language
 from complaints.tiers import Tier
-from escalation.documents import document_render
+from escalation.documents import tier_documents
 from evidence.receipt import receipt_build, receipt_text
 from notifications.outbox import outbox_email
 from notifications.render import tier_instructions
@@ -59,7 +59,7 @@ def _filed_intro(case: ComplaintCase, *, language: str) -> str:
         "order": case.order.order_number,
         "url": case_url,
     }
-    letter = document_render(case=case, tier=Tier.PLATFORM, language=language)
+    letters = [d.body for d in tier_documents(case=case, tier=Tier.PLATFORM, language=language)]
     return "\n\n".join(
-        [intro, _("What to do:"), tier_instructions(Tier.PLATFORM), "-" * 40, letter.body]
+        [intro, _("What to do:"), tier_instructions(Tier.PLATFORM), "-" * 40, *letters]
     )

@@ -9,7 +9,7 @@ package makes it, side by side in one ZIP.
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -137,15 +137,16 @@ def package_build(
     case: ComplaintCase,
     *,
     language: str = "zh-hans",
-    document: Any = None,
+    documents: Sequence[Any] = (),
     now: datetime | None = None,
     recipient: Recipient | str = Recipient.COURT,
 ) -> ZipStream:
     """The package for ``recipient`` as a ZipStream: iterate it for the bytes, ``len()`` it
     for the size.
 
-    ``document`` is the current tier's filing document (anything with ``filename`` and
-    ``body``), rendered by the caller: the evidence part knows no tier's documents. Every
+    ``documents`` are the current tier's filing documents (anything with ``filename`` and
+    ``body``, and a ``form_label``), rendered by the caller: the evidence part knows no
+    tier's documents. Every
     text in it is redacted for ``recipient`` and every file with a redacted copy is that
     copy, except for the court, which gets the originals; the manifest names the recipient.
     """
@@ -162,7 +163,7 @@ def package_build(
                 "manifest": manifest,
                 "timeline": timeline,
                 "receipt": receipt,
-                "document": document,
+                "documents": documents,
             },
         )
         texts: list[tuple[str, bytes]] = [
@@ -173,7 +174,7 @@ def package_build(
             ("receipt.txt", receipt_text(receipt).encode()),
             ("summary.pdf", summary_pdf(case, language=language, recipient=recipient)),
         ]
-        if document is not None:
+        for document in documents:
             texts.append((f"filing/{document.filename}", document.body.encode()))
     stream = ZipStream(compress_type=ZIP_STORED, sized=True)
     for arcname, data in texts:
@@ -258,8 +259,8 @@ def package_stream(
     case: ComplaintCase,
     *,
     language: str = "zh-hans",
-    document: Any = None,
+    documents: Sequence[Any] = (),
     recipient: Recipient | str = Recipient.COURT,
 ) -> Iterator[bytes]:
     """The package's bytes, produced as they are sent."""
-    yield from package_build(case, language=language, document=document, recipient=recipient)
+    yield from package_build(case, language=language, documents=documents, recipient=recipient)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from complaints.models import ComplaintCase
 from complaints.selectors import complainant_language
 from complaints.tiers import Tier, tier_rank
-from escalation.documents import document_render
+from escalation.documents import tier_documents
 
 
 def tier_instructions(tier: str) -> str:
@@ -79,10 +79,12 @@ def notification_render(*, template: str, context: dict[str, Any]) -> tuple[str,
                 "Nobody answered your complaint in time, so your case %(ref)s now goes to: "
                 "%(tier)s."
             ) % {"ref": ref, "tier": label}
-            document = document_render(case=case, tier=tier, language=language)
-            body = "\n\n".join(
-                [intro, _("What to do:"), tier_instructions(tier), "-" * 40, document.body]
-            )
+            # Every form of the new tier, each under its name (12315 and 黑猫, ...).
+            forms = [
+                f"{d.form_label}\n\n{d.body}"
+                for d in tier_documents(case=case, tier=tier, language=language)
+            ]
+            body = "\n\n".join([intro, _("What to do:"), tier_instructions(tier), "-" * 40, *forms])
         elif template == "ladder_end":
             subject = _("Case %(ref)s: the last tier's check-in has passed") % {"ref": ref}
             body = _(

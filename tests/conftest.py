@@ -5,6 +5,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import StaffFactory, UserFactory
 
@@ -24,6 +25,16 @@ def need(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must run this test: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the default language: a request in English (LocaleMiddleware
+    activates it for the thread and leaves it active) must not turn the next test's texts
+    English."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -278,6 +278,12 @@ class CaseEvidenceDownloadApi(APIView):
 
 class DocumentOutputSerializer(serializers.Serializer):
     tier = serializers.CharField()
+    form = serializers.CharField(help_text="The form's slug, e.g. 12315, heimao, small-claims.")
+    form_label = serializers.CharField(help_text="The form's name in the asked language.")
+    recipient = serializers.ChoiceField(
+        choices=[r.value for r in Recipient],
+        help_text="Who reads the form; its text is redacted by that reader's policy.",
+    )
     language = serializers.CharField()
     title = serializers.CharField()
     filename = serializers.CharField()
@@ -285,7 +291,8 @@ class DocumentOutputSerializer(serializers.Serializer):
 
 
 class CaseDocumentListApi(APIView):
-    """The filing document of each tier the case reached, rendered in ``language``."""
+    """Every form of each tier the case reached (the 12315 form and the 黑猫 text, the
+    mediation request and the court complaint, ...), rendered in ``language``."""
 
     class OutputSerializer(serializers.Serializer):
         language = serializers.CharField()

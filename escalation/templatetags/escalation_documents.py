@@ -1,6 +1,7 @@
 from django import template
 
 from complaints.redaction import Recipient, redact
+from escalation.documents import EVIDENCE_PURPOSES
 
 register = template.Library()
 
@@ -14,3 +15,10 @@ def redacted(context: template.Context, value: object, recipient: str = "") -> s
     """
     who = recipient or context.get("recipient") or Recipient.PUBLIC
     return redact(str(value or ""), recipient=who, keep=context.get("keep") or ())
+
+
+@register.filter
+def evidence_purpose(kind: str) -> str:
+    """What evidence of ``kind`` proves, in the active language ("" for "other")."""
+    purpose = EVIDENCE_PURPOSES.get(kind)
+    return str(purpose) if purpose else ""

@@ -16,7 +16,7 @@ from complaints.choices import OPEN_STATUSES, CaseStatus
 from complaints.errors import DomainError, NotFound
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
-from escalation.documents import document_render
+from escalation.documents import UnknownForm, document_render, tier_documents
 from escalation.needs import NeedAhead, document_needs_ahead
 from escalation.selectors import case_limitation
 from evidence.attribution import case_attribution_for
@@ -74,7 +74,8 @@ def _render_case(
     except NotFound as exc:
         raise Http404 from exc
     case = page.row.case
-    document = document_render(case=case, tier=case.tier, language=page_language())
+    # Every form of the current tier, each with its own heading, copy and download.
+    documents = tier_documents(case=case, tier=case.tier, language=page_language())
     forms: dict[str, Any] = {name: form_class() for name, form_class in CASE_FORMS.items()}
     needs = document_needs_ahead(case)
     forms["details"] = DocumentNeedsForm(fields=[n.field for n in needs])
@@ -87,7 +88,7 @@ def _render_case(
         "attribution": case_attribution_for(case),
         "limitation": case_limitation(case, now=now),
         "case": case,
-        "document": document,
+        "documents": documents,
         "items": [{"item": i, **item_urls(i)} for i in page.items],
         "forms": forms,
         "is_open": case.status in OPEN_STATUSES,
@@ -325,12 +326,21 @@ def case_withdraw_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 def case_document(request: HttpRequest, reference: str) -> HttpResponse:
-    """The filing document of the current tier (or ``?tier=``), as a text file to keep."""
+    """One filing document as a text file to keep: ``?form=`` (its slug; the current tier's
+    first form by default), optionally of ``?tier=``."""
     case = _case_or_404(request, reference)
-    tier = request.GET.get("tier") or case.tier
-    if tier not in Tier.values:
+    tier = request.GET.get("tier") or None
+    if tier is not None and tier not in Tier.values:
         raise Http404
-    document = document_render(case=case, tier=tier, language=page_language())
+    try:
+        document = document_render(
+            case=case,
+            tier=tier,
+            language=page_language(),
+            form=request.GET.get("form") or None,
+        )
+    except UnknownForm as exc:
+        raise Http404 from exc
     response = HttpResponse(document.body, content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response

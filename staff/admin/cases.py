@@ -41,7 +41,7 @@ from complaints.redaction import (
     secrets_reveal,
 )
 from complaints.timeline import chain_verify
-from escalation.documents import document_render
+from escalation.documents import tier_documents
 from escalation.models import TierStage
 from escalation.waiting import waiting_on
 from evidence.attribution import case_attribution_for
@@ -732,13 +732,19 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             return str(_("No clock is running."))
         return render_to_string("portal/_deadline_explanation.html", {"row": {"stage": stage}})
 
-    @admin.display(description=_("current tier's document"))
+    @admin.display(description=_("current tier's documents"))
     def tier_document(self, case: ComplaintCase) -> str:
-        document = document_render(case=case, language=translation.get_language() or "zh-hans")
-        return format_html(
+        """Each form of the current tier, as staff may read it: the court's form carries
+        originals, so every body is redacted for STAFF here (Reveal shows them, recorded)."""
+        documents = tier_documents(case=case, language=translation.get_language() or "zh-hans")
+        keep = case_keep(case)
+        return format_html_join(
+            "",
             "<details><summary>{}</summary><pre style='white-space:pre-wrap'>{}</pre></details>",
-            document.title,
-            document.body,
+            (
+                (d.form_label, redact(d.body, recipient=Recipient.STAFF, keep=keep))
+                for d in documents
+            ),
         )
 
     @admin.display(description=_("the complainant's other cases"))

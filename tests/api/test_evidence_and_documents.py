@@ -7,7 +7,9 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from casework.sweep import case_escalate
 from complaints.choices import EventKind
 from evidence.models import EvidenceItem
 from tests.api.files import PDF, PNG, pdf_upload, png_upload
@@ -130,8 +132,35 @@ def test_documents_render_the_platform_letter_in_the_asked_language(alice_api, a
     zh = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=zh-hans").json()
     en = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=en").json()
 
-    assert [d["tier"] for d in zh["documents"]] == ["platform"]
+    assert [(d["tier"], d["form"]) for d in zh["documents"]] == [("platform", "letter")]
+    assert zh["documents"][0]["form_label"] == "致平台的投诉函"
+    assert en["documents"][0]["form_label"] == "Complaint letter to the platform"
+    assert zh["documents"][0]["recipient"] == "platform"
     assert alice_case.order.order_number in zh["documents"][0]["body"]
     assert zh["documents"][0]["body"] != en["documents"][0]["body"]
     bad = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=fr")
     assert bad.status_code == 400
+
+
+def test_documents_list_every_form_of_every_tier_reached(alice_api, alice_case, supervisor) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        case_escalate(case=alice_case, actor=supervisor, reason="", now=timezone.now())
+    documents = alice_api.get(f"/api/v1/cases/{alice_case.pk}/documents/?language=en").json()
+    assert [(d["tier"], d["form"], d["recipient"]) for d in documents["documents"]] == [
+        ("platform", "letter", "platform"),
+        ("watchdog", "12315", "regulator"),
+        ("watchdog", "heimao", "public"),
+        ("payment", "payment-other", "regulator"),  # the factory's order: "other" payment
+        ("legal", "mediation", "regulator"),
+        ("legal", "small-claims", "court"),
+    ]
+    assert documents["documents"][2]["form_label"] == "Black Cat public text"
+    filenames = {d["filename"] for d in documents["documents"]}
+    assert f"{alice_case.reference}-legal-small-claims-en.txt" in filenames
+    assert len(filenames) == 6
+
+
+def test_the_schema_names_each_documents_form(alice_api) -> None:  # type: ignore[no-untyped-def]
+    schema = alice_api.get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["DocumentOutput"]["properties"]
+    assert {"form", "form_label", "recipient", "tier", "body"} <= set(fields)

@@ -89,9 +89,9 @@ def _check_case_and_download(page: Any, base: str, shots: str, tmp_path: Path) -
     expect(page.locator(".evidence-item")).to_have_count(2)
     screenshot(page, f"{shots}-06-case")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="下载投诉信").click()
+        page.get_by_role("link", name="下载本文书").click()
     download = download_info.value
-    assert download.suggested_filename == f"{case.reference}-platform-zh-hans.txt"
+    assert download.suggested_filename == f"{case.reference}-platform-letter-zh-hans.txt"
     saved = tmp_path / download.suggested_filename
     download.save_as(str(saved))
     letter = saved.read_text(encoding="utf-8")

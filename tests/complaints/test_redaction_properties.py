@@ -3,9 +3,10 @@
 Hypothesis generates card keys (groups of 4-5 joined by dashes, spaces or nothing; upper or
 lower case; letters only, digits only or mixed; full-width; after every label with an
 ASCII, full-width or no colon), phone, ID card and bank card numbers, embeds them in
-Chinese text next to the order number, and checks the redacted text, every tier's
-document in both languages, the webhook body and the evidence package for each recipient:
-PUBLIC sees no secret at all, PLATFORM and REGULATOR only a card key's last 4, COURT the
+Chinese text next to the order number, and checks the redacted text, every form of every
+tier in both languages (each payment channel's dispute text too), each read by its own
+recipient, the webhook body and the evidence package for each recipient: PUBLIC (the 黑猫
+text) sees no secret at all, PLATFORM and REGULATOR only a card key's last 4, COURT the
 originals. Run with ``-s`` to see how many examples ran.
 """
 
@@ -22,16 +23,19 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casework.actions import case_message
+from casework.actions import case_message, case_record_response
 from casework.packages import case_package
+from casework.sweep import case_escalate
+from complaints.choices import PaymentMethod
 from complaints.models import CaseEvent
 from complaints.redaction import Recipient, redact
 from complaints.tiers import Tier
-from escalation.documents import document_render
+from escalation.documents import FORM_RECIPIENTS, FORMS, tier_documents
 from notifications.webhooks import event_body
 from tests.factories import OrderFactory, case_filed
 
 EXAMPLES: Counter[str] = Counter()
+RENDERED: Counter[str] = Counter()
 ORDER_NUMBER = "2024052100112345678"
 LABELS = ["卡密", "密码", "卡号", "CDK", "CDKEY", "兑换码", "激活码", "key", "code", "Card Key"]
 COLONS = [":", "：", " ", "", " : "]
@@ -182,32 +186,38 @@ def filed(complainant):  # type: ignore[no-untyped-def]
     return case_filed(complainant=complainant, order=order)
 
 
-# The parts of each tier's document, and who reads each.
-_PUBLIC_MARK = {"zh-hans": "二、黑猫投诉公开文本", "en": "PART 2. Black Cat public text"}
-_COURT_MARK = {"zh-hans": "二、民事起诉状", "en": "PART 2. Civil complaint"}
-
-
-def _parts(tier: str, language: str, body: str) -> list[tuple[str, Recipient]]:
-    if tier == Tier.WATCHDOG:
-        regulator, public = body.split(_PUBLIC_MARK[language])
-        return [(regulator, Recipient.REGULATOR), (public, Recipient.PUBLIC)]
-    if tier == Tier.LEGAL:
-        regulator, court = body.split(_COURT_MARK[language])
-        return [(regulator, Recipient.REGULATOR), (court, Recipient.COURT)]
-    return [(body, Recipient.PLATFORM if tier == Tier.PLATFORM else Recipient.REGULATOR)]
+def test_every_form_has_its_reader() -> None:
+    assert FORM_RECIPIENTS == {
+        "letter": Recipient.PLATFORM,
+        "12315": Recipient.REGULATOR,
+        "heimao": Recipient.PUBLIC,
+        "alipay": Recipient.REGULATOR,
+        "wechat-pay": Recipient.REGULATOR,
+        "chargeback": Recipient.REGULATOR,
+        "payment-other": Recipient.REGULATOR,
+        "mediation": Recipient.REGULATOR,
+        "small-claims": Recipient.COURT,
+    }
 
 
 @settings(SETTINGS, max_examples=40)
 @given(scenario=scenarios())
-def test_every_document_in_both_languages_and_the_webhook_body(filed, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+def test_every_form_in_both_languages_and_the_webhook_body(filed, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
     EXAMPLES["documents"] += 1
     filed.description = scenario.text
     filed.demand_text = scenario.text
-    for tier in Tier:
-        for language in ("zh-hans", "en"):
-            body = document_render(case=filed, tier=tier, language=language).body
-            for part, recipient in _parts(tier, language, body):
-                check(part, scenario, recipient)
+    seen = set()
+    methods = (PaymentMethod.ALIPAY, PaymentMethod.WECHAT_PAY, PaymentMethod.BANK_CARD, "")
+    for method in methods:
+        filed.order.payment_method = method or PaymentMethod.PLATFORM_BALANCE
+        for tier in Tier if not method else (Tier.PAYMENT,):
+            for language in ("zh-hans", "en"):
+                for document in tier_documents(case=filed, tier=tier, language=language):
+                    seen.add(document.form)
+                    RENDERED[document.form] += 1
+                    assert document.recipient == FORM_RECIPIENTS[document.form]
+                    check(document.body, scenario, Recipient(document.recipient))
+    assert seen == set(FORMS)
     event = CaseEvent(
         case=filed,
         seq=99,
@@ -239,8 +249,40 @@ def test_the_package_for_each_recipient(filed, complainant, scenario: Scenario) 
             if e["kind"] == "message"
         ]
         check(messages[-1], scenario, recipient)
+        filings = [n for n in archive.namelist() if n.startswith("filing/")]
+        # A public package carries only the forms meant for publication (none at the
+        # platform tier); the others every form of the tier, as the package's reader may see it.
+        assert bool(filings) is (recipient is not Recipient.PUBLIC)
+        if recipient is not Recipient.COURT:  # the court gets each form as its own reader's
+            for name in filings:
+                check(archive.read(name).decode(), scenario, recipient)
+
+
+def test_a_recorded_answer_is_redacted_for_each_form_reader(
+    complainant, triager, supervisor
+) -> None:  # type: ignore[no-untyped-def]
+    """The other side's words carry secrets too (a reissued card key, a phone number)."""
+    key, phone = "QWER-TYUI-2345-6789", "13987654321"
+    case = case_filed(
+        complainant=complainant, order=OrderFactory(owner=complainant, order_number=ORDER_NUMBER)
+    )
+    case_record_response(
+        case=case, actor=triager, source="respondent", text=f"已补发卡密 {key},客服 {phone}"
+    )
+    for _ in range(3):
+        case_escalate(case=case, actor=supervisor, reason="", now=timezone.now())
+    case.refresh_from_db()
+    for tier in (Tier.PAYMENT, Tier.LEGAL):
+        for document in tier_documents(case=case, tier=tier):
+            recipient = Recipient(document.recipient)
+            if recipient is Recipient.COURT:
+                assert key in document.body and phone in document.body
+            else:
+                assert key not in document.body and phone not in document.body
+                assert "****6789" in document.body and "139****4321" in document.body
 
 
 def test_how_many_examples_ran() -> None:
     """Printed with ``-s``; the counts are of this process's run of the tests above."""
     print(f"\nHypothesis examples run: {dict(EXAMPLES)}, total {sum(EXAMPLES.values())}")
+    print(f"Forms rendered and checked: {dict(RENDERED)}, total {sum(RENDERED.values())}")

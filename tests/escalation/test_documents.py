@@ -35,6 +35,7 @@ from complaints.choices import DemandKind, PaymentMethod, ProblemType  # noqa: E
 from complaints.models import Profile  # noqa: E402
 from complaints.redaction import Recipient, redact  # noqa: E402
 from complaints.tiers import Tier  # noqa: E402
+from escalation.documents import tier_documents  # noqa: E402
 
 LOST = dict(
     problem_type=ProblemType.LOST_ORDER_UNSYNCED,
@@ -68,9 +69,11 @@ def test_watchdog_filing_has_the_12315_fields_and_a_masked_public_text(
     complainant, scenario
 ) -> None:
     case = _case(complainant, scenario)
-    body = document_render(case=case, tier=Tier.WATCHDOG, language="zh-hans").body
-    filing, public = body.split("二、黑猫投诉公开文本")
-    assert "订单号:20240521001" in filing and "支付金额:680.00 元" in filing
+    filing, public = (
+        d.body for d in tier_documents(case=case, tier=Tier.WATCHDOG, language="zh-hans")
+    )
+    assert filing.startswith("本文书尚缺以下信息")  # no profile yet: said, not filled in
+    assert "订单号:20240521001" in filing and "金额:680.00 元" in filing
     assert case.get_problem_type_display() in filing and "全额原路退款" in filing
     # 12315 is not public, but a card key is a bearer secret: last 4 only (REGULATOR).
     assert redact(scenario["description"], recipient=Recipient.REGULATOR) in filing
@@ -88,22 +91,24 @@ def test_watchdog_filing_has_the_12315_fields_and_a_masked_public_text(
         assert "卡密: ****5678" in filing  # the regulator sees the last 4
     else:
         assert "电话 **** 回复" in public and "138****5678" in filing
-    english = document_render(case=case, tier=Tier.WATCHDOG, language="en").body
-    assert "Order number: 20240521001" in english and "Black Cat public text" in english
-    assert "13812345678" not in english.split("PART 2.")[1]
+    english = [d.body for d in tier_documents(case=case, tier=Tier.WATCHDOG, language="en")]
+    assert "Order number: 20240521001" in english[0] and "Black Cat public text" in english[1]
+    assert "13812345678" not in english[1]
 
 
 @pytest.mark.parametrize("scenario", [LOST, NETWORK], ids=["lost-order", "network-error"])
 def test_payment_dispute_statement(complainant, scenario) -> None:  # type: ignore[no-untyped-def]
     case = _case(complainant, scenario)
     zh = document_render(case=case, tier=Tier.PAYMENT, language="zh-hans").body
-    assert "支付渠道:支付宝" in zh
-    assert "交易单号:2024052122001412345678901234" in zh
-    assert "支付金额:680.00 元" in zh and "支付时间:2026年5月21日 10:30" in zh
-    assert f"收款商户:{case.order.platform.name}" in zh
+    assert zh.startswith("支付宝交易投诉")
+    assert "交易号:2024052122001412345678901234" in zh
+    assert "金额:680.00 元" in zh and "付款时间:2026年5月21日 10:30" in zh
+    # The payee is the one on the bill, never the platform's brand; not recorded: copy it.
+    assert f"收款方:{case.order.platform.name}" not in zh
+    assert "收款方:(请照抄支付宝账单详情中的「收款方」全称" in zh
     assert "证据清单" in zh and case.get_problem_type_display() in zh
     en = document_render(case=case, tier=Tier.PAYMENT, language="en").body
-    assert "Payment channel: Alipay" in en and "Amount: 680.00 yuan" in en
+    assert en.startswith("Alipay transaction complaint") and "Amount: 680.00 yuan" in en
     assert "Paid at: 2026-05-21 10:30" in en and "Evidence:" in en
 
 
@@ -111,24 +116,29 @@ def test_payment_dispute_statement(complainant, scenario) -> None:  # type: igno
 def test_legal_mediation_and_small_claims_drafts(complainant, scenario) -> None:  # type: ignore[no-untyped-def]
     case = _case(complainant, scenario)
     Profile.objects.update_or_create(user=complainant, defaults={"name": "李四"})
-    zh = document_render(case=case, tier=Tier.LEGAL, language="zh-hans").body
-    assert "消费纠纷调解申请书" in zh and "民事起诉状(小额诉讼" in zh
+    mediation, court = (
+        d.body for d in tier_documents(case=case, tier=Tier.LEGAL, language="zh-hans")
+    )
+    assert "消费纠纷调解申请书" in mediation and "民事起诉状(小额诉讼" in court
+    zh = court
     assert "原告:李四" in zh and f"被告:{case.order.platform.name}" in zh
-    assert "判令被告全额原路退款" in zh and "本案诉讼费用由被告承担" in zh
+    assert "判令被告退还货款 680.00 元" in zh and "本案诉讼费用由被告承担" in zh
     assert "《中华人民共和国电子商务法》第四十九条" in zh and "第五百七十七条" in zh
     assert "建议起诉" in zh  # 680 yuan is above the 500 yuan the articles suggest
-    assert "三倍赔偿" not in zh  # fraud damages only for invalid card keys
-    en = document_render(case=case, tier=Tier.LEGAL, language="en").body
+    assert "赔偿金" not in zh and "第五十五条" not in zh  # damages only for invalid card keys
+    en = "".join(d.body for d in tier_documents(case=case, tier=Tier.LEGAL, language="en"))
     assert "Application for consumer-dispute mediation" in en and "Civil complaint" in en
-    assert "E-Commerce Law art. 49" in en and "Civil Procedure Law art. 165" in en
+    assert "E-Commerce Law of the PRC art. 49" in en
+    assert "Civil Procedure Law of the PRC art. 165" in en
 
 
 def test_invalid_card_key_claims_fraud_damages(complainant) -> None:  # type: ignore[no-untyped-def]
     case = _case(
         complainant, dict(problem_type=ProblemType.INVALID_CARD_KEY, description="卡密已被使用")
     )
-    zh = document_render(case=case, tier=Tier.LEGAL, language="zh-hans").body
-    assert "三倍赔偿" in zh and "第五十一条" in zh and "第五十五条" in zh
+    zh = document_render(case=case, form="small-claims", language="zh-hans").body
+    assert "判令被告支付赔偿金 2040.00 元" in zh  # three times 680 yuan
+    assert "第五十一条" in zh and "第五十五条" in zh
 
 
 def test_masking_keeps_the_order_number_and_ordinary_numbers() -> None:
@@ -151,4 +161,5 @@ def test_a_case_being_previewed_before_filing_renders(complainant) -> None:  # t
         harm_noticed_at=NOW,
     )
     for tier in Tier:
-        assert "20240521001" in document_render(case=draft, tier=tier, language="zh-hans").body
+        for document in tier_documents(case=draft, tier=tier, language="zh-hans"):
+            assert "20240521001" in document.body

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from casework import actions
 from casework.packages import case_package
+from casework.sweep import case_escalate
+from complaints.models import Profile
 from evidence.integrity import case_verify
 from evidence.pdf import summary_pdf
 from evidence.receipt import (
@@ -229,3 +231,35 @@ def test_the_receipt_is_emailed_at_filing_and_after_each_added_item(  # type: ig
     assert later.sha256 in mail.outbox[1].body
     head = case.events.order_by("-seq").first()
     assert head.hash in mail.outbox[1].body
+
+
+def test_the_package_holds_every_form_of_the_tier_for_its_reader(complainant, supervisor) -> None:  # type: ignore[no-untyped-def]
+    """At the watchdog tier: the 12315 form and the 黑猫 text; a public package (for 黑猫)
+    only the text meant for publication, which names nobody."""
+    Profile.objects.update_or_create(
+        user=complainant, defaults={"name": "王小明", "phone": "13812345678", "address": "杭州"}
+    )
+    case = case_filed(complainant=complainant)
+    case_escalate(case=case, actor=supervisor, reason="", now=timezone.now())
+
+    def filings(recipient: str) -> dict[str, str]:
+        data = b"".join(case_package(case, language="zh-hans", recipient=recipient))
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return {
+            n.removeprefix("filing/"): archive.read(n).decode()
+            for n in archive.namelist()
+            if n.startswith("filing/")
+        }
+
+    ref = case.reference
+    regulator = filings("regulator")
+    assert set(regulator) == {
+        f"{ref}-watchdog-12315-zh-hans.txt",
+        f"{ref}-watchdog-heimao-zh-hans.txt",
+    }
+    assert "电话:13812345678" in regulator[f"{ref}-watchdog-12315-zh-hans.txt"]
+    platform = filings("platform")
+    assert "电话:138****5678" in platform[f"{ref}-watchdog-12315-zh-hans.txt"]
+    public = filings("public")
+    assert set(public) == {f"{ref}-watchdog-heimao-zh-hans.txt"}
+    assert "王小明" not in public[f"{ref}-watchdog-heimao-zh-hans.txt"]

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.sweep import case_escalate
 from complaints.choices import CaseStatus, EventKind
 from complaints.models import CaseEvent
 from complaints.timeline import event_append
@@ -62,7 +63,8 @@ def test_case_page_in_english(complainant) -> None:  # type: ignore[no-untyped-d
     case = _case(complainant)
     body = client_for(complainant, EN).get(reverse("portal:case_detail", args=[case.reference]))
     text = body.content.decode()
-    assert "Filing document for this tier" in text
+    assert "Filing documents for this tier" in text
+    assert "Complaint letter to the platform" in text
     assert "Complaint filed" in text
 
 
@@ -70,9 +72,34 @@ def test_document_download_is_the_platform_letter(complainant) -> None:  # type:
     case = _case(complainant)
     response = client_for(complainant).get(reverse("portal:case_document", args=[case.reference]))
     assert response.status_code == 200
-    assert f"{case.reference}-platform-zh-hans.txt" in response["Content-Disposition"]
+    assert f"{case.reference}-platform-letter-zh-hans.txt" in response["Content-Disposition"]
     assert case.order.order_number in response.content.decode()
     assert f"投诉编号:{case.reference}" in response.content.decode()
+
+
+def test_the_case_page_shows_each_form_of_the_tier_with_its_own_copy_and_download(  # type: ignore[no-untyped-def]
+    complainant, supervisor
+) -> None:
+    case = _case(complainant)
+    case_escalate(case=case, actor=supervisor, reason="", now=timezone.now())
+    client = client_for(complainant)
+    body = client.get(reverse("portal:case_detail", args=[case.reference])).content.decode()
+    download = reverse("portal:case_document", args=[case.reference])
+    for form, label in (("12315", "12315 投诉登记表"), ("heimao", "黑猫投诉公开文本")):
+        assert f'<h3 id="doc-{form}-title">{label}</h3>' in body
+        assert f'href="{download}?form={form}"' in body
+        assert f'data-copy="#document-text-{form}"' in body
+        assert f'<textarea id="document-text-{form}"' in body
+    public = client.get(download + "?form=heimao")
+    assert public.status_code == 200
+    assert f"{case.reference}-watchdog-heimao-zh-hans.txt" in public["Content-Disposition"]
+    assert public.content.decode().startswith("本文书尚缺") is False
+    assert "黑猫投诉公开文本" in public.content.decode()
+    first = client.get(download)  # the tier's first form
+    assert f"{case.reference}-watchdog-12315-zh-hans.txt" in first["Content-Disposition"]
+    assert client.get(download + "?form=small-claims").status_code == 200  # of its tier
+    assert client.get(download + "?form=nonsense").status_code == 404
+    assert client.get(download + "?tier=platform&form=heimao").status_code == 404
 
 
 def test_message_is_recorded_in_the_timeline(complainant) -> None:  # type: ignore[no-untyped-def]

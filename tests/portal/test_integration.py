@@ -117,6 +117,9 @@ def test_reminder_and_escalation_reach_the_complainant_in_their_language(
         f"Case {case.reference} moved to tier 2 of 4: Public watchdog (12315 / Black Cat)"
     )
     assert "What to do:" in escalated.body
+    # Both forms of the new tier, each under its name.
+    assert "12315 complaint form\n\n" in escalated.body
+    assert "Black Cat public text\n\n" in escalated.body
 
 
 def test_reminder_without_a_profile_stays_in_chinese(complainant) -> None:  # type: ignore[no-untyped-def]

@@ -334,3 +334,16 @@ def test_no_inline_style_attribute_in_the_staff_pages_own_markup() -> None:
     sources = [*root.glob("staff/**/*.py"), *root.glob("templates/admin/**/*.html")]
     offenders = [str(p.relative_to(root)) for p in sources if 'style="' in p.read_text()]
     assert offenders == []
+
+
+def test_the_case_page_shows_each_form_of_the_tier_as_staff_may_read_it(  # type: ignore[no-untyped-def]
+    suzy, complainant
+) -> None:
+    """The court's form carries originals; on the admin page it is masked for staff too."""
+    case = case_filed(complainant=complainant, description="卡密 ABCD-EFGH-2345-6789 已被使用")
+    for _ in range(3):
+        actions.case_escalate(case=case, actor=suzy, reason="", now=timezone.now())
+    url = reverse("admin:complaints_complaintcase_change", args=[case.pk])
+    body = logged_in(suzy).get(url).content.decode()
+    assert "向消费者协会提出的调解申请书" in body and "民事起诉状(小额诉讼程序)" in body
+    assert "ABCD-EFGH-2345-6789" not in body and "****6789" in body
