@@ -82,11 +82,11 @@ def seed(n: int, k: int, users: int) -> None:
             """
             INSERT INTO complaints_order (id, supplier_name, order_number, product_name,
                 product_kind, amount, currency, paid_at, payment_method, payment_reference,
-                status_seen, created_at, owner_id, platform_id)
+                status_seen, created_at, owner_id, platform_id, merchant_on_bill)
             SELECT i, '', 'B' || i, '腾讯视频 SVIP 月卡', 'membership', 30.00, 'CNY',
                    %(now)s::timestamptz - interval '3 days', 'alipay', '', '',
                    %(now)s::timestamptz - interval '3 days', %(u0)s + (i %% %(users)s),
-                   %(platform)s
+                   %(platform)s, ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"now": NOW, "n": n, "users": users, "u0": first_user, "platform": platform},
@@ -96,12 +96,15 @@ def seed(n: int, k: int, users: int) -> None:
             INSERT INTO complaints_complaintcase (id, reference, problem_type, description,
                 demand_kind, demand_text, demand_amount, demand_within_hours, status, tier,
                 urgency, urgency_reason, harm_noticed_at, resolution_outcome,
-                needs_staff_attention, created_at, updated_at, complainant_id, order_id)
+                needs_staff_attention, created_at, updated_at, complainant_id, order_id,
+                other_proceedings, risk_signals, dispatch_kind, dispatch_priority,
+                dispatch_tags)
             SELECT i, 'KM-B-' || i, 'lost_order_unsynced', '付款后订单消失', 'refund', '',
                    NULL, 24, 'submitted', 'platform', 'normal', '',
                    %(now)s::timestamptz - interval '3 days', '', false,
                    %(now)s::timestamptz - interval '2 days',
-                   %(now)s::timestamptz - interval '2 days', %(u0)s + (i %% %(users)s), i
+                   %(now)s::timestamptz - interval '2 days', %(u0)s + (i %% %(users)s), i,
+                   '', '[]'::jsonb, 'lost_order', 4, '[]'::jsonb
             FROM generate_series(1, %(n)s) AS i
             """,
             {"now": NOW, "n": n, "users": users, "u0": first_user},
