@@ -13,8 +13,9 @@ red flags. The first refresh of an empty read model, and ``manage.py figures_reb
 recount every day since the first case. Recounting a day replaces its rows, so a refresh
 run twice leaves the same rows; refreshes lock one row, so two never interleave.
 
-Reading a range costs four queries whatever its length or the number of cases: its whole
-months come from month rows, its ragged ends from day rows.
+Reading a range costs four queries whatever its length or the number of cases, and reads
+at most 15 day rows' worth of days a month: a month comes from its day rows in the range,
+or from its month row less its day rows outside the range, whichever are fewer.
 """
 
 from collections.abc import Iterable
@@ -23,7 +24,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -71,36 +82,21 @@ def month_after(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1)
 
 
-def _ranges(days: Iterable[date]) -> list[tuple[date, date]]:
-    """``days`` as runs of consecutive days, first and last of each."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
-
-
-def _filed_on(days: Iterable[date]) -> Q:
-    q = Q(pk__in=[])
-    for first, last in _ranges(days):
-        q |= Q(created_at__gte=day_start(first), created_at__lt=day_start(last + timedelta(1)))
-    return q
+def _filed_on(day: date) -> Q:
+    return Q(created_at__gte=day_start(day), created_at__lt=day_start(day + timedelta(days=1)))
 
 
 # --- counting ---------------------------------------------------------------------------
 
 
-def _case_counts(days: Iterable[date]) -> QuerySet[Any]:
-    """Per filing day, platform and problem type: the sums of a ``CaseFigures`` row.
+def _case_counts(day: date) -> QuerySet[Any]:
+    """Per platform and problem type of the cases filed on ``day``: the sums of a
+    ``CaseFigures`` row.
 
     One stage per case and tier (``stage_once_per_tier``): each filtered join adds at most
     one row per case, so the counts need no DISTINCT.
     """
-    zone = timezone.get_default_timezone()
-    cases = ComplaintCase.objects.filter(_filed_on(days)).annotate(
-        filed_on=TruncDate("created_at", tzinfo=zone),
+    cases = ComplaintCase.objects.filter(_filed_on(day)).annotate(
         first=FilteredRelation("stages", condition=Q(stages__tier=Tier.PLATFORM)),
         **{
             f"at_{tier}": FilteredRelation("stages", condition=Q(stages__tier=tier))
@@ -119,7 +115,7 @@ def _case_counts(days: Iterable[date]) -> QuerySet[Any]:
         buckets[name] = Count("pk", filter=took)
         lower = upper
     return (
-        cases.values("filed_on", "order__platform", "problem_type")
+        cases.values("order__platform", "problem_type")
         .annotate(
             filed=Count("pk"),
             **buckets,
@@ -129,12 +125,10 @@ def _case_counts(days: Iterable[date]) -> QuerySet[Any]:
     )
 
 
-def _merchant_counts(days: Iterable[date]) -> QuerySet[Any]:
-    zone = timezone.get_default_timezone()
+def _merchant_counts(day: date) -> QuerySet[Any]:
     return (
-        ComplaintCase.objects.filter(_filed_on(days), order__merchant__isnull=False)
-        .annotate(filed_on=TruncDate("created_at", tzinfo=zone))
-        .values("filed_on", "order__merchant")
+        ComplaintCase.objects.filter(_filed_on(day), order__merchant__isnull=False)
+        .values("order__merchant")
         .annotate(
             filed=Count("pk"),
             invalid_card_key=Count("pk", filter=Q(problem_type=ProblemType.INVALID_CARD_KEY)),
@@ -144,37 +138,38 @@ def _merchant_counts(days: Iterable[date]) -> QuerySet[Any]:
 
 
 def _days_recount(days: set[date]) -> None:
-    """Replace the day rows of ``days`` with counts from the cases."""
-    if not days:
-        return
-    CaseFigures.objects.filter(period=Period.DAY, starts_on__in=days).delete()
-    MerchantFigures.objects.filter(period=Period.DAY, starts_on__in=days).delete()
-    CaseFigures.objects.bulk_create(
-        (
-            CaseFigures(
-                period=Period.DAY,
-                starts_on=row["filed_on"],
-                platform_id=row["order__platform"],
-                problem_type=row["problem_type"],
-                **{name: row[name] for name in CASE_SUMS},
-            )
-            for row in _case_counts(days)
-        ),
-        batch_size=2000,
-    )
-    MerchantFigures.objects.bulk_create(
-        (
-            MerchantFigures(
-                period=Period.DAY,
-                starts_on=row["filed_on"],
-                merchant_id=row["order__merchant"],
-                filed=row["filed"],
-                invalid_card_key=row["invalid_card_key"],
-            )
-            for row in _merchant_counts(days)
-        ),
-        batch_size=2000,
-    )
+    """Replace the day rows of ``days`` with counts from the cases, a day at a time: a
+    day's few thousand cases are joined to their stages through the ``(case, tier)``
+    index, where a range of days would have the planner read every stage."""
+    for day in sorted(days):
+        CaseFigures.objects.filter(period=Period.DAY, starts_on=day).delete()
+        MerchantFigures.objects.filter(period=Period.DAY, starts_on=day).delete()
+        CaseFigures.objects.bulk_create(
+            (
+                CaseFigures(
+                    period=Period.DAY,
+                    starts_on=day,
+                    platform_id=row["order__platform"],
+                    problem_type=row["problem_type"],
+                    **{name: row[name] for name in CASE_SUMS},
+                )
+                for row in _case_counts(day)
+            ),
+            batch_size=2000,
+        )
+        MerchantFigures.objects.bulk_create(
+            (
+                MerchantFigures(
+                    period=Period.DAY,
+                    starts_on=day,
+                    merchant_id=row["order__merchant"],
+                    filed=row["filed"],
+                    invalid_card_key=row["invalid_card_key"],
+                )
+                for row in _merchant_counts(day)
+            ),
+            batch_size=2000,
+        )
 
 
 def _months_recount(months: set[date]) -> None:
@@ -267,8 +262,7 @@ def figures_refresh(*, now: datetime, rebuild: bool = False) -> Refreshed:
             days = {today, today - timedelta(days=1)}
             days |= _days_touched(since=state.refreshed_at - OVERLAP)
         months = {month_of(day) for day in days}
-        for month in sorted(months):  # a month at a time: a rebuild's queries stay small
-            _days_recount({day for day in days if month_of(day) == month})
+        _days_recount(days)
         _months_recount(months)
         overdue = overdue_unanswered(now=now).count()
         OverdueDay.objects.update_or_create(
@@ -284,21 +278,42 @@ def figures_refresh(*, now: datetime, rebuild: bool = False) -> Refreshed:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _covering(start: date, end: date, *, today: date) -> Q:
-    """The rows of the days ``start`` to ``end`` (both included): a month row for each
-    month the range holds from its first day to its last, or to today (no case is filed
-    later), day rows for the rest."""
-    q = Q(pk__in=[])
+def _days(first: date, last: date) -> Q:
+    return Q(period=Period.DAY, starts_on__gte=first, starts_on__lte=last)
+
+
+def _covering(start: date, end: date, *, today: date) -> tuple[Q, Q]:
+    """The rows to add and the rows to take away for the days ``start`` to ``end`` (both
+    included), so that a month holds no more than 15 day rows: for each month, its day
+    rows inside the range, or its month row less its day rows outside the range,
+    whichever are fewer. A month row counts up to today: no case is filed later."""
+    add, take = Q(pk__in=[]), Q(pk__in=[])
     month = month_of(start)
-    while month <= end:
-        last = month_after(month) - timedelta(days=1)
-        first_in, last_in = max(start, month), min(end, last)
-        if first_in == month and last_in >= min(last, today):
-            q |= Q(period=Period.MONTH, starts_on=month)
+    while month <= min(end, today):
+        counted_to = min(month_after(month) - timedelta(days=1), today)
+        first_in, last_in = max(start, month), min(end, counted_to)
+        inside = (last_in - first_in).days + 1
+        outside = (counted_to - month).days + 1 - inside
+        if outside >= inside:
+            add |= _days(first_in, last_in)
         else:
-            q |= Q(period=Period.DAY, starts_on__gte=first_in, starts_on__lte=last_in)
+            add |= Q(period=Period.MONTH, starts_on=month)
+            if first_in > month:
+                take |= _days(month, first_in - timedelta(days=1))
+            if last_in < counted_to:
+                take |= _days(last_in + timedelta(days=1), counted_to)
         month = month_after(month)
-    return q
+    return add, take
+
+
+def _summed(names: Iterable[str], take: Q) -> dict[str, Any]:
+    """``Sum`` of each of ``names`` over the rows, those matching ``take`` subtracted."""
+    return {
+        name: Sum(Case(When(take, then=-F(name)), default=F(name), output_field=IntegerField()))
+        if take
+        else Sum(name)
+        for name in names
+    }
 
 
 def median_bucket(buckets: Iterable[int]) -> int | None:
@@ -361,16 +376,19 @@ class Figures:
 
 def figures_read(*, start: date, end: date, today: date) -> Figures:
     """Per platform and per problem type, and in total: one query."""
+    add, take = _covering(start, end, today=today)
     rows: Any = (
-        CaseFigures.objects.filter(_covering(start, end, today=today))
+        CaseFigures.objects.filter(add | take)
         .values("platform", "platform__name", "problem_type")
-        .annotate(**{name: Sum(name) for name in CASE_SUMS})
+        .annotate(**_summed(CASE_SUMS, take))
         .order_by()
     )
     total = Counted()
     platforms: dict[int, PlatformFigures] = {}
     problem_types = dict.fromkeys(ProblemType.values, 0)
     for row in rows:
+        if not row["filed"]:  # only on the days taken away
+            continue
         total.add(row)
         platform = platforms.setdefault(
             row["platform"],
@@ -397,10 +415,12 @@ def merchants_read(
     *, start: date, end: date, today: date, limit: int | None = None
 ) -> list[MerchantRow]:
     """The merchants named by cases filed in the range, most named first: one query."""
-    rows = (
-        MerchantFigures.objects.filter(_covering(start, end, today=today))
+    add, take = _covering(start, end, today=today)
+    rows: Any = (
+        MerchantFigures.objects.filter(add | take)
         .values("merchant", "merchant__name", "merchant__platform__name")
-        .annotate(filed=Sum("filed"), invalid_card_key=Sum("invalid_card_key"))
+        .annotate(**_summed(("filed", "invalid_card_key"), take))
+        .filter(filed__gt=0)
         .order_by("-filed", "merchant__name", "merchant")
     )
     return [

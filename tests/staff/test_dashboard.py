@@ -197,18 +197,28 @@ def test_csv_headers_follow_the_language(known, tom) -> None:
     assert rows[0] == ["Platform", "Complaints filed", "Share of all filed (%)"]
 
 
-def test_a_whole_month_reads_the_same_as_its_days(known, tom) -> None:
-    """June to date (today is the 15th), then all of June from July: read from the month's
-    row, they say what the day rows of the 10th to the 15th say."""
+def test_a_month_read_from_its_row_says_what_its_days_say(known, tom) -> None:
+    """June to date (today is the 15th), all of June from July, and June less its first
+    and last day (its month row less two day rows) say what the day rows of the 10th to
+    the 15th say; the first and the last of June count when the range holds them."""
     client = logged_in(tom)
     tables = ("platforms", "responses", "merchants", "problem_types", "tiers")
     days = [csv_of(client, table) for table in tables]
     to_date = {"start": "2026-06-01", "end": "2026-06-15"}
     assert [csv_of(client, table, to_date) for table in tables] == days
-    with time_machine.travel(datetime(2026, 7, 5, 9, 0, tzinfo=BEIJING), tick=False):
-        june = {"start": "2026-06-01", "end": "2026-06-30"}
+    edge = PlatformFactory(name="月边卡盟")
+    for when in (at(1, 0), datetime(2026, 6, 30, 23, 59, 59, tzinfo=BEIJING)):
+        with time_machine.travel(when, tick=False):
+            owner = UserFactory()
+            case_filed(complainant=owner, order=OrderFactory(owner=owner, platform=edge))
+    july = datetime(2026, 7, 5, 9, 0, tzinfo=BEIJING)
+    figures_refresh(now=july, rebuild=True)
+    with time_machine.travel(july, tick=False):
         client = logged_in(tom)  # a fresh session: the first one has expired by July
-        assert [csv_of(client, table, june) for table in tables] == days
+        inner = {"start": "2026-06-02", "end": "2026-06-29"}
+        assert [csv_of(client, table, inner) for table in tables] == days
+        june = csv_of(client, "platforms", {"start": "2026-06-01", "end": "2026-06-30"})
+    assert ["月边卡盟", "2", "20.0"] in june
 
 
 def test_red_flags_link_to_their_cases(known, tom) -> None:
