@@ -13,7 +13,7 @@ triager and supervisor roles), since its figures are counted over every case.
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,8 +41,6 @@ from casework.redflags import red_flag_thresholds
 from complaints.access import user_sees_all_cases
 from complaints.choices import ProblemType
 from complaints.tiers import Tier
-
-from .triage import _span
 
 MAX_DAYS = 366  # a year, leap day included: the overdue line stays readable
 TOP = 15  # bars a chart shows; its CSV has every row
@@ -116,13 +114,26 @@ class RangeForm(forms.Form):
 
 @dataclass
 class Table:
-    """One table of the page, as shown and as exported: ``rows`` hold numbers or text."""
+    """One table of the page, as shown and as exported: ``rows`` hold numbers or text, the
+    first ``text_columns`` of each row words, the others figures."""
 
     name: str
     title: str
     headers: list[str]
     rows: list[list[Any]]
     note: str = ""
+    text_columns: int = 1
+
+    @property
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """Each row as (shown, is a figure): counts with thousands separators."""
+        return [
+            [
+                (f"{cell:,}" if isinstance(cell, int) else str(cell), i >= self.text_columns)
+                for i, cell in enumerate(row)
+            ]
+            for row in self.rows
+        ]
 
 
 def _percent(part: int, whole: int) -> str:
@@ -137,7 +148,11 @@ def bucket_words(index: int | None) -> str:
     upper, lower = edges[index], edges[index - 1] if index else None
 
     def words(minutes: int) -> str:
-        return _span(minutes * 60)
+        if minutes < 60:
+            return _("%(n)d min") % {"n": minutes}
+        if minutes < 24 * 60:
+            return _("%(n)d h") % {"n": minutes // 60}
+        return _("%(n)d d") % {"n": minutes // (24 * 60)}
 
     if lower is None and upper is not None:
         return f"≤ {words(upper)}"
@@ -231,6 +246,7 @@ def merchants_table(start: date, end: date, today: date, *, limit: int | None) -
         ],
         [[m.name, m.platform, m.filed, m.invalid_card_key] for m in rows],
         note=_("Complaints that name no merchant are not counted here."),
+        text_columns=2,
     )
 
 
@@ -271,6 +287,7 @@ def red_flags_table(state: FiguresRefresh | None) -> Table:
             "For a person to look at; nothing is blocked automatically. Counted over every "
             "case (not only the range) at the last refresh."
         ),
+        text_columns=2,
     )
 
 
@@ -363,7 +380,7 @@ class LineChart:
     summary: str
     lines: list[str] = field(default_factory=list)  # "x,y x,y ..." per run of counted days
     dots: list[tuple[float, float]] = field(default_factory=list)  # a lone counted day
-    y_ticks: list[tuple[float, int]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     width: int = LINE_WIDTH
     height: int = LINE_HEIGHT
@@ -394,7 +411,7 @@ def line_chart(title: str, points: list[tuple[date, int | None]]) -> LineChart:
         elif run:
             chart.lines.append(" ".join(f"{x},{y}" for x, y in run))
         run = []
-    chart.y_ticks = [(xy(0, v)[1], v) for v in sorted({0, top // 2, top})]
+    chart.y_ticks = [(xy(0, v)[1], f"{v:,}") for v in sorted({0, top // 2, top})]
     if points:
         marks = sorted({0, len(points) // 2, len(points) - 1})
         chart.x_ticks = [(xy(i, 0)[0], points[i][0].isoformat()) for i in marks]
@@ -447,8 +464,11 @@ def _cards(
     ]
     merchant_bars = [(f"{r[0]} @ {r[1]}", r[2], f"{r[2]:,}") for r in merchants.rows]
     more_platforms = len(figures.platforms) > TOP
+    # On the page each table holds its chart's rows; its CSV, every row.
+    platforms = replace(platforms, rows=platforms.rows[:TOP])
+    responses = replace(responses, rows=responses.rows[:TOP])
     return [
-        (platforms, bar_chart(platforms.title, _counted(platforms.rows[:TOP])), more_platforms),
+        (platforms, bar_chart(platforms.title, _counted(platforms.rows)), more_platforms),
         (responses, bar_chart(responses.title, answered, top=100, value_room=160), more_platforms),
         (merchants, bar_chart(merchants.title, merchant_bars), len(merchants.rows) == TOP),
         (kinds, bar_chart(kinds.title, _counted(kinds.rows)), False),
@@ -499,7 +519,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         median=bucket_words(figures.total.median_bucket),
         response_rate=_percent(figures.total.answered, figures.total.filed),
         # The ladder climbs one tier at a time: whoever climbed reached the watchdog tier.
-        escalated=figures.total.reached[Tier.WATCHDOG],
+        escalated=f"{figures.total.reached[Tier.WATCHDOG]:,}",
+        filed=f"{figures.total.filed:,}",
+        overdue_now=f"{state.overdue:,}" if state is not None else "—",
         thresholds=flags.get("thresholds") or red_flag_thresholds(),
         flag_links=_flag_links(flags),
         cards=_cards(figures, merchants, platforms, responses),
