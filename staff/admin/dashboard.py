@@ -531,28 +531,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/dashboard.html", context)
 
 
-def _flag_links(flags: dict[str, Any]) -> dict[str, list[tuple[dict[str, Any], str]]]:
-    """Each flag with the case list it comes from."""
+def _flag_links(flags: dict[str, Any]) -> dict[str, list[tuple[dict[str, Any], str, str]]]:
+    """Each flag with the case list it comes from and its count as shown."""
+    lists = {
+        "merchants": lambda f: _case_list(
+            order__merchant__id__exact=f["id"],
+            problem_type__exact=ProblemType.INVALID_CARD_KEY,
+            cases="all",
+        ),
+        "platforms": lambda f: _case_list(order__platform__id__exact=f["id"], deadline="overdue"),
+        "complainants": lambda f: _case_list(complainant__id__exact=f["id"], cases="all"),
+    }
     return {
-        "merchants": [
-            (
-                f,
-                _case_list(
-                    order__merchant__id__exact=f["id"],
-                    problem_type__exact=ProblemType.INVALID_CARD_KEY,
-                    cases="all",
-                ),
-            )
-            for f in flags.get("merchants", [])
-        ],
-        "platforms": [
-            (f, _case_list(order__platform__id__exact=f["id"], deadline="overdue"))
-            for f in flags.get("platforms", [])
-        ],
-        "complainants": [
-            (f, _case_list(complainant__id__exact=f["id"], cases="all"))
-            for f in flags.get("complainants", [])
-        ],
+        kind: [(f, link(f), f"{f['count']:,}") for f in flags.get(kind, [])]
+        for kind, link in lists.items()
     }
 
 
