@@ -8,10 +8,12 @@ flags' definition, casework/redflags.py) at each day's last refresh.
 
 A refresh (beat, ``casework.figures_refresh``, every 10 minutes) recounts today and
 yesterday and every filing day of a case that was answered, escalated or reopened since
-the last refresh, then those days' months, counts today's overdue stages and lists the
-red flags. The first refresh of an empty read model, and ``manage.py figures_rebuild``,
-recount every day since the first case. Recounting a day replaces its rows, so a refresh
-run twice leaves the same rows; refreshes lock one row, so two never interleave.
+the last refresh (by its event's time), then those days' months, counts today's overdue
+stages and lists the red flags. What is written with an earlier moment than the last
+refresh (an import of old complaints, say) shows after ``figures_rebuild``. The first
+refresh of an empty read model, and ``manage.py figures_rebuild``, recount every day
+since the first case. Recounting a day replaces its rows, so a refresh run twice leaves
+the same rows; refreshes lock one row, so two never interleave.
 
 Reading a range costs four queries whatever its length or the number of cases, and reads
 at most 15 day rows' worth of days a month: a month comes from its day rows in the range,

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from casework.analytics import (
     ABOVE_PLATFORM,
@@ -548,6 +549,18 @@ def _flag_links(flags: dict[str, Any]) -> dict[str, list[tuple[dict[str, Any], s
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(cell: Any) -> Any:
+    """A name someone typed (a merchant, a username) that starts like a formula is given a
+    leading apostrophe, so a spreadsheet shows it instead of running it (OWASP: CSV
+    injection); counts are numbers and stay as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     """One table of the page, every row, for the same range: UTF-8 with a byte-order mark,
     so that Excel reads the Chinese names as such."""
@@ -563,7 +576,7 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(built.headers)
-    writer.writerows(built.rows)
+    writer.writerows([[csv_cell(cell) for cell in row] for row in built.rows])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"kamen-{table}-{start.isoformat()}-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -573,10 +586,10 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
 def urlpatterns() -> list[Any]:
     """Under /admin/dashboard/ (config/urls.py), behind the admin's sign-in."""
     return [
-        path("", admin.site.admin_view(dashboard_view), name="staff-dashboard"),
+        path("", admin.site.admin_view(require_safe(dashboard_view)), name="staff-dashboard"),
         path(
             "csv/<slug:table>/",
-            admin.site.admin_view(dashboard_csv),
+            admin.site.admin_view(require_safe(dashboard_csv)),
             name="staff-dashboard-csv",
         ),
     ]

@@ -443,3 +443,15 @@ def test_the_rebuild_command_counts_every_day(tom) -> None:
     assert "6 days" in out.getvalue()  # 10 to 15 June
     assert CaseFigures.objects.filter(period="month").count() == 4  # (platform, problem type) pairs
     assert timezone.localdate(FiguresRefresh.objects.get().refreshed_at) == NOW.date()
+
+
+def test_a_name_that_looks_like_a_formula_is_not_one_in_the_csv(tom) -> None:
+    platform = PlatformFactory(name='=HYPERLINK("http://evil.example","点我")')
+    owner = UserFactory()
+    with time_machine.travel(at(12, 9), tick=False):
+        case_filed(complainant=owner, order=OrderFactory(owner=owner, platform=platform))
+    figures_refresh(now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        rows = csv_of(logged_in(tom), "platforms")
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert rows[1][1] == "1"
