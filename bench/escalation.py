@@ -80,13 +80,13 @@ def seed(n: int, k: int, users: int) -> None:
         platform = cur.fetchone()[0]
         cur.execute(
             """
-            INSERT INTO complaints_order (id, supplier_name, merchant_on_bill, order_number,
-                product_name, product_kind, amount, currency, paid_at, payment_method,
-                payment_reference, status_seen, created_at, owner_id, platform_id)
-            SELECT i, '', '', 'B' || i, '腾讯视频 SVIP 月卡', 'membership', 30.00, 'CNY',
+            INSERT INTO complaints_order (id, supplier_name, order_number, product_name,
+                product_kind, amount, currency, paid_at, payment_method, payment_reference,
+                status_seen, created_at, owner_id, platform_id, merchant_on_bill)
+            SELECT i, '', 'B' || i, '腾讯视频 SVIP 月卡', 'membership', 30.00, 'CNY',
                    %(now)s::timestamptz - interval '3 days', 'alipay', '', '',
                    %(now)s::timestamptz - interval '3 days', %(u0)s + (i %% %(users)s),
-                   %(platform)s
+                   %(platform)s, ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"now": NOW, "n": n, "users": users, "u0": first_user, "platform": platform},
@@ -104,7 +104,7 @@ def seed(n: int, k: int, users: int) -> None:
                    %(now)s::timestamptz - interval '3 days', '', false,
                    %(now)s::timestamptz - interval '2 days',
                    %(now)s::timestamptz - interval '2 days', %(u0)s + (i %% %(users)s), i,
-                   '', '[]'::jsonb, 'lost_order', 1, '[]'::jsonb
+                   '', '[]'::jsonb, 'lost_order', 4, '[]'::jsonb
             FROM generate_series(1, %(n)s) AS i
             """,
             {"now": NOW, "n": n, "users": users, "u0": first_user},

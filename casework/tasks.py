@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from escalation import engine
 from notifications import outbox
 
-from . import actions, sweep
+from . import actions, analytics, sweep
 from .calendar import calendar_reminder_send
 
 SWEEP_BATCH_TASK = "casework.sweep_batch"
@@ -120,3 +120,10 @@ def calendar_reminder() -> int:
 def cases_close_due() -> int:
     """Hourly: close resolved cases whose reopen window passed, and withdrawn ones."""
     return actions.cases_close_due(now=timezone.now())
+
+
+@shared_task(name="casework.figures_refresh")
+def figures_refresh() -> dict[str, int]:
+    """Every 10 minutes: the dashboard's figures up to now (casework/analytics.py)."""
+    done = analytics.figures_refresh(now=timezone.now())
+    return {"days": done.days, "months": done.months, "overdue": done.overdue}

@@ -98,6 +98,9 @@ POLICY = {
     "portal:case_reopen": OWNER_ONLY,
     "portal:case_amend": OWNER_ONLY,
     "portal:case_details": OWNER_ONLY,
+    # the dashboard, under /admin/ behind its sign-in: staff who may view every case
+    "staff-dashboard": ADMIN,
+    "staff-dashboard-csv": ADMIN,
 }
 ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # signing oneself in or out
 
