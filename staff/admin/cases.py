@@ -13,7 +13,6 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from casework import actions
@@ -40,7 +39,6 @@ from complaints.redaction import (
     redact_data,
     secrets_reveal,
 )
-from complaints.timeline import chain_verify
 from escalation.documents import tier_documents
 from escalation.models import TierStage
 from escalation.waiting import waiting_on
@@ -49,6 +47,7 @@ from evidence.checklist import LEVEL_LABELS, checklist_for
 from evidence.models import EvidenceBundle, EvidenceItem
 
 from .collective import merge_into_collective
+from .display import chain_html, timeline_html
 from .evidence import item_preview, verdict_html
 from .triage import (
     AssignForm,
@@ -642,22 +641,15 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("timeline"))
     def timeline(self, case: ComplaintCase) -> str:
         keep = case_keep(case)
-        rows = []
-        for event in case.events.select_related("actor").order_by("seq"):
+
+        def describe(event: CaseEvent) -> None:
             # Masked for staff like every other payload here (the reveal view shows it whole).
             event.payload = redact_data(
                 event.payload, recipient=_STAFF, keep=keep, not_text=_NOT_TEXT
             )
             event_words(event, for_staff=True)
-            actor = event.actor.get_username() if event.actor else _("the system")
-            rows.append(
-                format_html(
-                    "<li>{} <span style='color:#777'>({})</span></li>",
-                    render_to_string("casework/_event.html", {"event": event}),
-                    actor,
-                )
-            )
-        return format_html("<ol class='timeline'>{}</ol>", mark_safe("".join(rows)))  # noqa: S308
+
+        return timeline_html(case.events.select_related("actor").order_by("seq"), describe)
 
     @admin.display(description=_("evidence"))
     def evidence(self, case: ComplaintCase) -> str:
@@ -669,7 +661,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
             return str(_("No evidence yet."))
         return format_html_join(
             "",
-            "<div style='display:inline-block;margin:0 8px 8px 0'>{}<br>{} · {}</div>",
+            '<div class="evidence-tile">{}<br>{} · {}</div>',
             ((item_preview(i), i.get_kind_display(), i.original_name) for i in items),
         )
 
@@ -713,17 +705,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("timeline hash chain"))
     def chain_status(self, case: ComplaintCase) -> str:
-        breaks = chain_verify(case)
-        if not breaks:
-            return format_html(
-                "<span style='color:#2e7d32'>✔ {}</span>",
-                _("Intact: every event matches its hash."),
-            )
-        return format_html_join(
-            "",
-            "<div style='color:#ba2121'>✘ #{}: {}</div>",
-            ((b.seq, b.problem) for b in breaks),
-        )
+        return chain_html(case)
 
     @admin.display(description=_("how the deadline was counted"))
     def deadline_explanation(self, case: ComplaintCase) -> str:
@@ -740,7 +722,7 @@ class ComplaintCaseAdmin(admin.ModelAdmin):
         keep = case_keep(case)
         return format_html_join(
             "",
-            "<details><summary>{}</summary><pre style='white-space:pre-wrap'>{}</pre></details>",
+            '<details><summary>{}</summary><pre class="pre-wrap">{}</pre></details>',
             (
                 (d.form_label, redact(d.body, recipient=Recipient.STAFF, keep=keep))
                 for d in documents

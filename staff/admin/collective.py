@@ -21,13 +21,11 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,7 +37,8 @@ from complaints.choices import CollectiveStatus
 from complaints.errors import DomainError, Forbidden, NotFound
 from complaints.models import CollectiveCase, CollectiveEvent, ComplaintCase
 from complaints.redaction import Recipient, may_reveal, redact_data, secrets_reveal
-from complaints.timeline import chain_verify
+
+from .display import chain_html, timeline_html
 
 _NOT_TEXT = frozenset({"sha256", "hash", "prev_hash", "reference"})
 RECIPIENT_LABELS = {
@@ -178,33 +177,17 @@ class CollectiveCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("timeline"))
     def timeline(self, collective: CollectiveCase) -> str:
-        rows = []
-        for event in collective.events.select_related("actor").order_by("seq"):
+        def describe(event: CollectiveEvent) -> None:
             event.payload = redact_data(
                 event.payload, recipient=Recipient.STAFF, keep=[], not_text=_NOT_TEXT
             )
             collective_event_words(event)
-            actor = event.actor.get_username() if event.actor else _("the system")
-            rows.append(
-                format_html(
-                    "<li>{} <span style='color:#777'>({})</span></li>",
-                    render_to_string("casework/_event.html", {"event": event}),
-                    actor,
-                )
-            )
-        return format_html("<ol class='timeline'>{}</ol>", mark_safe("".join(rows)))  # noqa: S308
+
+        return timeline_html(collective.events.select_related("actor").order_by("seq"), describe)
 
     @admin.display(description=gettext_lazy("timeline hash chain"))
     def chain_status(self, collective: CollectiveCase) -> str:
-        breaks = chain_verify(collective)
-        if not breaks:
-            return format_html(
-                "<span style='color:#2e7d32'>✔ {}</span>",
-                _("Intact: every event matches its hash."),
-            )
-        return format_html_join(
-            "", "<div style='color:#ba2121'>✘ #{}: {}</div>", ((b.seq, b.problem) for b in breaks)
-        )
+        return chain_html(collective)
 
     # --- the page's acts -------------------------------------------------------------------
 
