@@ -173,6 +173,13 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a file that has no name
+# (O_TMPFILE on Linux), so a worker killed mid-upload leaves nothing behind (CWE-459).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "evidence.uploadhandler.UnnamedTemporaryFileUploadHandler",
+]
+
 # --- email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
