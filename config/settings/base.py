@@ -182,7 +182,13 @@ FILE_UPLOAD_HANDLERS = [
 
 # --- email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.smtp.EmailBackend":
+    # The same SMTP backend, keeping the server's acceptance for the outbox to record.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "notifications.smtp.EmailBackend"
 vars().update(EMAIL_CONFIG)
+# A hung SMTP server must not hold a claimed email past its lease (OUTBOX_LEASE_SECONDS),
+# or a second worker takes it over and sends it too.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="卡盟投诉助手 <noreply@localhost>")
 
 # --- Celery -----------------------------------------------------------------------------
