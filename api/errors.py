@@ -22,6 +22,7 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.Forbidden: status.HTTP_403_FORBIDDEN,
     errors.InvalidInput: status.HTTP_400_BAD_REQUEST,
     errors.InvalidTransition: status.HTTP_409_CONFLICT,
+    errors.StateConflict: status.HTTP_409_CONFLICT,
     errors.ConcurrentChange: status.HTTP_409_CONFLICT,
     errors.ImmutableRecord: status.HTTP_409_CONFLICT,
 }
