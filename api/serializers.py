@@ -214,6 +214,30 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class HttpsUrlField(TextField):
+    """An https URL in the grammar the schema states, a strict part of what Django's
+    URLValidator takes: a DNS name of one to six labels of letters, digits and hyphens
+    (up to 31 characters each; an internationalised name as punycode) under a top-level
+    domain, so at most 253 characters; an optional port; a path, query and fragment of
+    the characters RFC 3986 allows. Lower-case scheme and host, as DNS compares them."""
+
+    schema_pattern = (
+        r"^https://(?:[a-z0-9](?:[a-z0-9-]{0,29}[a-z0-9])?\.){1,6}"
+        r"(?:[a-z]{2,61}|xn--[a-z0-9]{1,57})"
+        r"(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
+    )
+    default_error_messages = {"invalid_url": _("Enter an https URL.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)  # " https://…" is not one
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not re.fullmatch(self.schema_pattern, value):
+            self.fail("invalid_url")
+        return value
+
+
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
 # from raising an overflow (a 500) on a lookup.
 MAX_ID = 2**63 - 1

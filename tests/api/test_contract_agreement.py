@@ -6,9 +6,12 @@ import inspect
 from datetime import timedelta
 from typing import Any
 
+import hypothesis
 import pytest
+from django.core.validators import URLValidator
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -20,7 +23,13 @@ import api.views.bundles
 import api.views.cases
 import api.views.catalogue
 import api.views.webhooks
-from api.serializers import EvidenceUploadInputSerializer, MoneyField, TextField, WholeNumberField
+from api.serializers import (
+    EvidenceUploadInputSerializer,
+    HttpsUrlField,
+    MoneyField,
+    TextField,
+    WholeNumberField,
+)
 from casework import actions
 from complaints.choices import DemandKind, ProblemType
 from complaints.tiers import Tier
@@ -387,3 +396,34 @@ def test_a_promise_date_must_be_ahead(complainant, alice_api, supervisor) -> Non
         f"/api/v1/cases/{case.pk}/accept-response/", {"promised_by": past}, format="json"
     )
     assert response.status_code == 400 and "promised_by" in error_fields(response)
+
+
+# 6. A webhook URL: the schema's grammar, every string of which Django's validator takes
+
+
+@hypothesis.settings(max_examples=300, deadline=None, database=None)
+@hypothesis.given(url=st.from_regex(HttpsUrlField.schema_pattern, fullmatch=True))
+def test_every_url_the_schema_allows_is_one_the_endpoint_takes(url: str) -> None:
+    hypothesis.assume(len(url) <= 500)
+    URLValidator(schemes=["https"])(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "valid"),
+    [
+        ("https://hooks.example.cn/kamen?x=1", True),
+        ("https://xn--fiqs8s.example:8443/", True),
+        ("http://hooks.example.cn/", False),
+        (" https://hooks.example.cn/", False),
+        ("https://" + "a" * 63 + ("." + "a" * 63) * 4 + ".cn/", False),  # host over 253
+        ("https://user:pw@hooks.example.cn/", False),
+        ("https://hooks.example.cn/a b", False),
+    ],
+)
+def test_a_webhook_url_is_refused_exactly_when_the_schema_refuses_it(  # type: ignore[no-untyped-def]
+    schema, supervisor, url, valid
+) -> None:
+    body = {"url": url, "platform_id": PlatformFactory().pk}
+    assert says_valid(schema, "WebhookEndpointListCreateApiInputRequest", body) is valid
+    response = client_for(supervisor).post("/api/v1/webhooks/", body, format="json")
+    assert (response.status_code == 201) is valid, response.content
