@@ -5,6 +5,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import StaffFactory, UserFactory
 
@@ -24,6 +25,13 @@ def need(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must run this test: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the default language: a request through LocaleMiddleware leaves
+    its language active in the thread (Django resets it only for the next request)."""
+    translation.deactivate()
 
 
 @pytest.fixture

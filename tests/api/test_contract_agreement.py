@@ -34,7 +34,7 @@ from casework import actions
 from complaints.choices import DemandKind, ProblemType
 from complaints.tiers import Tier
 from tests.api.conftest import client_for
-from tests.api.files import png_upload
+from tests.api.files import png_bytes, png_upload
 from tests.factories import OrderFactory, PlatformFactory, case_filed
 
 pytestmark = pytest.mark.django_db
@@ -427,3 +427,33 @@ def test_a_webhook_url_is_refused_exactly_when_the_schema_refuses_it(  # type: i
     assert says_valid(schema, "WebhookEndpointListCreateApiInputRequest", body) is valid
     response = client_for(supervisor).post("/api/v1/webhooks/", body, format="json")
     assert (response.status_code == 201) is valid, response.content
+
+
+def test_a_file_the_evidence_already_has_is_a_409(complainant, alice_api) -> None:  # type: ignore[no-untyped-def]
+    case = case_filed(complainant=complainant)
+    url = f"/api/v1/cases/{case.pk}/evidence/"
+    first = alice_api.post(url, {"kind": "other", "file": png_upload("a.png")}, format="multipart")
+    again = alice_api.post(url, {"kind": "other", "file": png_upload("b.png")}, format="multipart")
+    assert first.status_code == 201
+    assert again.status_code == 409 and "file" in error_fields(again)
+
+
+def test_a_case_whose_evidence_is_full_answers_409(complainant, alice_api, settings) -> None:  # type: ignore[no-untyped-def]
+    case = case_filed(complainant=complainant)
+    assert (
+        alice_api.post(
+            f"/api/v1/cases/{case.pk}/evidence/",
+            {"kind": "other", "file": png_upload("a.png", png_bytes("blue"))},
+            format="multipart",
+        ).status_code
+        == 201
+    )
+    held = sum(case.evidence_bundle.items.values_list("size", flat=True))
+    for limit in (1, held + 10):  # below what it holds; ten bytes of room left
+        settings.EVIDENCE_MAX_CASE_BYTES = limit
+        response = alice_api.post(
+            f"/api/v1/cases/{case.pk}/evidence/",
+            {"kind": "other", "file": png_upload()},
+            format="multipart",
+        )
+        assert response.status_code == 409 and "file" in error_fields(response)
