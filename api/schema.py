@@ -212,6 +212,12 @@ class AutoSchema(openapi.AutoSchema):
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)
+        if getattr(field, "any_wire_type", False):  # e.g. FormTextField: no JSON type
+            text, *_ = schema.pop("oneOf", [schema.copy()])
+            schema.update({k: v for k, v in text.items() if k != "type"})
+            schema.pop("type", None)
+            schema["pattern"] = ANY_TEXT_PATTERN if field.allow_blank else TEXT_PATTERN
+            return
         # drf-spectacular wraps a blank-allowed string as oneOf [the string, ""], and moves
         # its default ("" as a rule) into the first branch, whose pattern refuses "".
         alternatives = schema.get("oneOf", [])

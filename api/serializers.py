@@ -182,12 +182,22 @@ class EvidenceItemOutputSerializer(DraftItemOutputSerializer):
 
 
 class TextField(serializers.CharField):
-    """Text from a JSON string only (multipart form values are strings too)."""
+    """Text from a JSON string only (multipart form values are strings too), at most
+    ``max_length`` characters as sent: DRF counts after trimming, the schema as given."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+class FormTextField(TextField):
+    """Free text in a multipart form, where every part is text whatever the client meant
+    by it: the schema gives it no JSON type (a ``false`` arrives as the text "false")."""
+
+    any_wire_type = True
 
 
 class MoneyField(serializers.DecimalField):
@@ -301,5 +311,5 @@ class EvidenceUploadInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=EvidenceKind.choices)
     file = serializers.FileField(allow_empty_file=False)
-    description = TextField(max_length=500, required=False, default="", allow_blank=True)
+    description = FormTextField(max_length=500, required=False, default="", allow_blank=True)
     occurred_at = FormMomentField()

@@ -457,3 +457,25 @@ def test_a_case_whose_evidence_is_full_answers_409(complainant, alice_api, setti
             format="multipart",
         )
         assert response.status_code == 409 and "file" in error_fields(response)
+
+
+def test_a_texts_length_is_counted_as_sent(complainant, alice_api) -> None:  # type: ignore[no-untyped-def]
+    """DRF trims before counting; the schema's maxLength counts what was sent."""
+    case = case_filed(complainant=complainant)
+    response = alice_api.post(
+        f"/api/v1/cases/{case.pk}/message/", {"text": "\f" + "留" * 10000}, format="json"
+    )
+    assert response.status_code == 400 and "text" in error_fields(response)
+
+
+def test_free_text_in_an_upload_form_has_no_json_type(schema, complainant, alice_api) -> None:  # type: ignore[no-untyped-def]
+    """Every part of a multipart form is text: a client's false arrives as "false"."""
+    prop = schema["components"]["schemas"]["EvidenceUploadInputRequest"]["properties"]
+    assert Draft4Validator({"properties": {"v": prop["description"]}}).is_valid({"v": False})
+    case = case_filed(complainant=complainant)
+    response = alice_api.post(
+        f"/api/v1/cases/{case.pk}/evidence/",
+        {"kind": "other", "file": png_upload(), "description": "false"},
+        format="multipart",
+    )
+    assert response.status_code == 201 and response.json()["description"] == "false"
