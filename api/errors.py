@@ -17,9 +17,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from complaints import errors
 
+# The first class that matches wins: StateConflict before the InvalidInput it refines.
 DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: status.HTTP_404_NOT_FOUND,
     errors.Forbidden: status.HTTP_403_FORBIDDEN,
+    errors.StateConflict: status.HTTP_409_CONFLICT,
     errors.InvalidInput: status.HTTP_400_BAD_REQUEST,
     errors.InvalidTransition: status.HTTP_409_CONFLICT,
     errors.ConcurrentChange: status.HTTP_409_CONFLICT,

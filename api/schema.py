@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 
 
@@ -46,33 +47,87 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 S = TypeVar("S", bound=type[serializers.Serializer])
 
+# What DRF's CharField accepts: no NUL, and (unless blank is allowed) something left after
+# trimming whitespace.
+TEXT_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
+ANY_TEXT_PATTERN = r"^[^\u0000]*$"
+NONEMPTY_TEXT_PATTERN = r"^[^\u0000]+$"
 
-def _combine(keyword: str, alternatives: tuple[tuple[str, ...], ...]) -> Callable[[S], S]:
+
+def among(*values: str) -> dict[str, Any]:
+    """A property schema "one of these values" inside a rule's branch. Wrapped in ``allOf``
+    so drf-spectacular's enum post-processing, which would turn every ``enum`` it meets
+    into a shared component, leaves the branch's narrower enum alone."""
+    return {"allOf": [{"enum": [str(v) for v in values]}]}
+
+
+def schema_rule(keyword: str, branches: list[dict[str, Any]]) -> Callable[[S], S]:
+    """Mark a request serializer with a rule its ``validate``, or the action it calls, holds
+    across fields, as JSON Schema ``keyword`` (``anyOf`` / ``oneOf``) of ``branches``, so
+    the schema says it too and clients and fuzzers do not have to learn it from a 400.
+    Several rules on one serializer are combined with ``allOf``."""
+
     def decorate(serializer: S) -> S:
-        serializer._schema_alternatives = (keyword, alternatives)  # type: ignore[attr-defined]
+        rules = [*getattr(serializer, "_schema_rules", []), {keyword: branches}]
+        serializer._schema_rules = rules  # type: ignore[attr-defined]
         return serializer
 
     return decorate
 
 
+def _required_groups(keyword: str, alternatives: tuple[tuple[str, ...], ...]) -> Callable[[S], S]:
+    # Each branch restates the type without ``nullable``: a null does not count. The types
+    # are filled in from the serializer's own schema when it is mapped.
+    return schema_rule(
+        keyword,
+        [{"required": list(group), "_restate_types": list(group)} for group in alternatives],
+    )
+
+
 def one_of_required(*alternatives: tuple[str, ...]) -> Callable[[S], S]:
     """Mark a request serializer whose ``validate`` demands exactly one of the field groups,
-    so the schema says it too (as ``oneOf`` of ``required``) and clients and fuzzers do
-    not have to learn it from a 400."""
-    return _combine("oneOf", alternatives)
+    so the schema says it too (as ``oneOf`` of ``required``)."""
+    return _required_groups("oneOf", alternatives)
 
 
 def any_of_required(*alternatives: tuple[str, ...]) -> Callable[[S], S]:
     """Like ``one_of_required``, for "at least one of"."""
-    return _combine("anyOf", alternatives)
+    return _required_groups("anyOf", alternatives)
 
 
-def _decimal_pattern(field: serializers.DecimalField) -> str:
+def value_read_by(
+    selector: str, value: str, readers: dict[str, serializers.Field]
+) -> Callable[[S], S]:
+    """Mark a request serializer whose ``value`` field is read by the DRF field that
+    ``readers`` gives for the choice in ``selector`` (``value_by_selector`` does the
+    reading in ``validate``); the schema says it as ``anyOf``, one branch per choice, each
+    with that field's own schema."""
+
+    def decorate(serializer: S) -> S:
+        serializer._schema_readers = (selector, value, readers)  # type: ignore[attr-defined]
+        return serializer
+
+    return decorate
+
+
+def value_by_selector(serializer: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+    """In ``validate``: parse ``attrs[value]`` with the reader of ``attrs[selector]``; a
+    refusal is reported on the value field."""
+    selector, value, readers = type(serializer)._schema_readers
+    reader = readers[attrs[selector]]
+    try:
+        attrs[value] = reader.run_validation(attrs.get(value, empty))
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({value: exc.detail}) from exc
+    return attrs
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
     """What DRF's DecimalField reads: drf-spectacular's own pattern lets "", "-" and "."
     through, and says nothing of a positive minimum."""
     places = field.decimal_places or 0
     digits = (field.max_digits or places + 1) - places
-    number = rf"\d{{1,{digits}}}(?:\.\d{{1,{places}}})?"
+    number = rf"[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?"
     minimum = field.min_value
     if minimum is None or minimum < 0:
         return rf"^-?{number}$"
@@ -126,38 +181,99 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema = super()._map_basic_serializer(serializer, direction)
-        alternatives = getattr(serializer, "_schema_alternatives", None)
-        if alternatives and direction == "request":
-            keyword, groups = alternatives
-            properties = schema.get("properties", {})
-            # Each branch restates the type without ``nullable``: a null does not count.
-            schema[keyword] = [
+        if direction != "request":
+            return schema
+        properties = schema.get("properties", {})
+        rules = [
+            self._rule_schema(rule, properties) for rule in getattr(serializer, "_schema_rules", [])
+        ]
+        readers = getattr(serializer, "_schema_readers", None)
+        if readers:
+            selector, value, fields = readers
+            rules.append(
                 {
-                    "required": list(group),
-                    "properties": {
-                        name: {"type": properties.get(name, {}).get("type", "object")}
-                        for name in group
-                    },
+                    "anyOf": [
+                        {
+                            "properties": {
+                                selector: among(choice),
+                                value: self._reader_schema(field, direction),
+                            },
+                            "required": [selector, value],
+                        }
+                        for choice, field in fields.items()
+                    ]
                 }
-                for group in groups
-            ]
+            )
+        if len(rules) == 1:
+            schema.update(rules[0])
+        elif rules:
+            schema["allOf"] = rules
         return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        if getattr(field, "any_wire_type", False):  # e.g. FormTextField: no JSON type
+            text, *_ = schema.pop("oneOf", [schema.copy()])
+            schema.update({k: v for k, v in text.items() if k != "type"})
+            schema.pop("type", None)
+            schema["pattern"] = ANY_TEXT_PATTERN if field.allow_blank else TEXT_PATTERN
+            return
+        # drf-spectacular wraps a blank-allowed string as oneOf [the string, ""], and moves
+        # its default ("" as a rule) into the first branch, whose pattern refuses "".
+        alternatives = schema.get("oneOf", [])
+        blank = {"type": "string", "maxLength": 0}
+        if len(alternatives) == 2 and alternatives[1] == blank and "default" in alternatives[0]:
+            schema["default"] = alternatives[0].pop("default")
+
+    def _reader_schema(self, field: serializers.Field, direction: Any) -> dict[str, Any]:
+        """A reader field's schema as a serializer's property would have it, validators
+        (lengths, bounds) included; without a default, which means nothing in a branch."""
+        schema = self._map_serializer_field(field, direction)
+        self._insert_field_validators(field, schema)
+        schema.pop("default", None)
+        for alternative in schema.get("oneOf", []):
+            alternative.pop("default", None)
+        return schema
+
+    @staticmethod
+    def _rule_schema(rule: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+        ((keyword, branches),) = rule.items()
+        mapped = []
+        for branch in branches:
+            branch = dict(branch)
+            restate = branch.pop("_restate_types", None)
+            if restate is not None:
+                branch["properties"] = {
+                    name: {"type": properties.get(name, {}).get("type", "object")}
+                    for name in restate
+                }
+            mapped.append(branch)
+        return {keyword: mapped}
 
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False):  # type: ignore[no-untyped-def]
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if getattr(field, "schema_pattern", None) and schema.get("type") == "string":
+            schema["pattern"] = field.schema_pattern  # e.g. MomentField's years
+        if getattr(field, "blank_means_absent", False):  # e.g. FormMomentField
+            schema = {"oneOf": [schema, {"type": "string", "maxLength": 0}]}
         if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
-            schema["pattern"] = _decimal_pattern(field)
+            schema["pattern"] = decimal_pattern(field)
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)
             and schema.get("type") == "string"
             and "format" not in schema
         ):
-            # DRF refuses NUL characters, and trims before checking for blank.
-            needs_text = field.trim_whitespace and not field.allow_blank
-            schema.setdefault(
-                "pattern", r"^[^\u0000]*\S[^\u0000]*$" if needs_text else r"^[^\u0000]*$"
-            )
+            # DRF refuses NUL characters, and trims before checking for blank. A field that
+            # may be blank gets drf-spectacular's own "or empty" alternative (a ``oneOf``),
+            # so its pattern must not match "" as well.
+            if field.allow_blank:
+                pattern = NONEMPTY_TEXT_PATTERN
+            elif field.trim_whitespace:
+                pattern = TEXT_PATTERN
+            else:
+                pattern = ANY_TEXT_PATTERN
+            schema.setdefault("pattern", pattern)
         return schema
 
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:

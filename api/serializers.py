@@ -1,6 +1,7 @@
 """Output shapes shared by several endpoints; each view keeps its own Input/Output too."""
 
 import datetime
+import re
 from typing import Any
 
 from django.urls import reverse
@@ -16,6 +17,7 @@ from escalation.needs import NEED_FIELDS, document_needs_ahead
 from escalation.waiting import Waiting, waiting_on
 from evidence.models import EvidenceKind
 
+from .schema import decimal_pattern
 from .selectors import case_stage
 
 
@@ -246,31 +248,123 @@ class EvidenceItemOutputSerializer(DraftItemOutputSerializer):
         )
 
 
+# --- request fields: a value of the wrong JSON type is refused, as the schema says --------
+# DRF's own fields coerce: CharField takes 0 as "0", DecimalField takes the number 30, and
+# IntegerField takes "5" and 5.0. The schema says string, string and integer, so a client
+# (or a fuzzer) sending another type is told so with a 400, not silently converted.
+
+
+class TextField(serializers.CharField):
+    """Text from a JSON string only (multipart form values are strings too), at most
+    ``max_length`` characters as sent: DRF counts after trimming, the schema as given."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class FormTextField(TextField):
+    """Free text in a multipart form, where every part is text whatever the client meant
+    by it: the schema gives it no JSON type (a ``false`` arrives as the text "false")."""
+
+    any_wire_type = True
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount as a JSON string (``"30.00"``), never a binary float, written exactly as
+    the schema's pattern says (DRF's own field would also take " 30", "3e1" and "3_0")."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")  # not a null: DRF would read a blank string as one
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not re.fullmatch(decimal_pattern(self), data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer: not a string of digits, not a boolean, not a float."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class HttpsUrlField(TextField):
+    """An https URL in the grammar the schema states, a strict part of what Django's
+    URLValidator takes: a DNS name of one to six labels of letters, digits and hyphens
+    (up to 31 characters each; an internationalised name as punycode) under a top-level
+    domain, so at most 253 characters; an optional port; a path, query and fragment of
+    the characters RFC 3986 allows. Lower-case scheme and host, as DNS compares them."""
+
+    schema_pattern = (
+        r"^https://(?:[a-z0-9](?:[a-z0-9-]{0,29}[a-z0-9])?\.){1,6}"
+        r"(?:[a-z]{2,61}|xn--[a-z0-9]{1,57})"
+        r"(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$"
+    )
+    default_error_messages = {"invalid_url": _("Enter an https URL.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)  # " https://…" is not one
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not re.fullmatch(self.schema_pattern, value):
+            self.fail("invalid_url")
+        return value
+
+
 # Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
 # from raising an overflow (a 500) on a lookup.
 MAX_ID = 2**63 - 1
 
 
 def IdField(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return WholeNumberField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def ReasonField(**kwargs: Any) -> TextField:
+    """A reason the action requires (``complaints.services.reason_check``): not blank."""
+    return TextField(max_length=2000, **kwargs)
 
 
 class MomentField(serializers.DateTimeField):
-    """A moment within the years a consumer complaint can concern (1970-2100)."""
+    """A moment within the years a consumer complaint can concern (1970-2100), the year
+    as written; the schema says so with ``schema_pattern`` next to ``format: date-time``.
+    Outside those years time zones have odd offsets (Shanghai's local mean time was
+    +08:05:43), which no ISO 8601 offset can write back."""
 
+    schema_pattern = r"^(?:19[7-9][0-9]|20[0-9]{2}|2100)-"
     default_error_messages = {
         "out_of_range": _("Give a time between 1970 and 2100."),
     }
 
     def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and not re.match(self.schema_pattern, value):
+            self.fail("out_of_range")
         moment = super().to_internal_value(value)
         try:
-            year = moment.astimezone(datetime.UTC).year
+            moment.astimezone(datetime.UTC)
         except (OverflowError, ValueError):
             self.fail("out_of_range")
-        if not 1970 <= year <= 2100:
-            self.fail("out_of_range")
         return moment
+
+
+class FormMomentField(MomentField):
+    """A moment in a multipart form, where there is no null: left empty, it is not given
+    (DRF reads a form's "" that way); the schema offers "" beside a date-time."""
+
+    blank_means_absent = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_null=False, default=None, **kwargs)
 
 
 def path_ids_bounded(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -290,7 +384,5 @@ class EvidenceUploadInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=EvidenceKind.choices)
     file = serializers.FileField(allow_empty_file=False)
-    description = serializers.CharField(
-        max_length=500, required=False, default="", allow_blank=True
-    )
-    occurred_at = MomentField(required=False, allow_null=True)
+    description = FormTextField(max_length=500, required=False, default="", allow_blank=True)
+    occurred_at = FormMomentField()

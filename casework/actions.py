@@ -37,7 +37,7 @@ from complaints.choices import (
     ResolutionOutcome,
     Urgency,
 )
-from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
+from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition, StateConflict
 from complaints.models import CaseEvent, ComplaintCase, Order
 from complaints.records import (
     AMENDABLE_FIELDS,
@@ -486,7 +486,7 @@ def case_amend(
     new = _amended_value(case, field, value)
     old = record_value(case, field)
     if value_text(old) == value_text(new):
-        raise InvalidInput(fields={"value": [_("This is the value the record already holds.")]})
+        raise StateConflict(fields={"value": [_("This is the value the record already holds.")]})
     if field in CASE_AMENDABLE:
         demand = {
             "kind": case.demand_kind,
@@ -504,7 +504,8 @@ def case_amend(
                     within_hours=int(demand["within_hours"] or 0) or None,
                 )
             except InvalidInput as exc:
-                raise InvalidInput(
+                # the value is refused by the case's demand kind, not on its own
+                raise StateConflict(
                     fields={"value": [m for ms in exc.fields.values() for m in ms]}
                 ) from exc
     with case_writes(case):

@@ -7,8 +7,15 @@ the case to the triager with the fewest open cases of that kind, ties to the low
 so that each kind's work spreads evenly and the same case always goes to the same person.
 Nobody in the triager group: the case stays unassigned, for first-responder
 responsibility to settle.
+
+Routing is serialised per kind: the count and the assignment run under a lock held until
+the filing's transaction ends (on PostgreSQL a transaction-level advisory lock keyed by
+the kind; SQLite writes one transaction at a time anyway), so two cases of one kind filed
+at the same moment are counted one after the other and go to different triagers. Filings
+of different kinds do not wait for each other.
 """
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -110,12 +118,35 @@ def dispatch_classify(case: ComplaintCase, rules: tuple[Rule, ...] = RULES) -> D
     return Dispatch(kind=str(kind), priority=priority, tags=tuple(tags))
 
 
+# The first key of the two-key advisory lock: routing's own namespace ("disp").
+_ROUTING_LOCK_NAMESPACE = 0x64697370  # "disp"
+
+
+def _routing_lock(kind: str) -> None:
+    """Wait for the other filings of ``kind`` to commit; held until this transaction ends.
+
+    PostgreSQL's ``pg_advisory_xact_lock``: no row is locked (triagers' user rows stay
+    free for sign-ins and admin edits), and it is released at commit or rollback, so a
+    crashed filing cannot keep it. Under READ COMMITTED the count that follows is a new
+    statement and sees what the previous filing committed.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite: the filing's transaction already holds the database's write lock
+    key = zlib.crc32(kind.encode()) - 2**31  # stable across processes, unlike hash()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ROUTING_LOCK_NAMESPACE, key])
+
+
 def triager_least_loaded(kind: str) -> Any:
     """The active triager with the fewest open cases of ``kind``; ties to the lowest pk.
 
-    One query. Two cases filed at the same moment may both go to the same triager; the
-    next filing evens it out, which is all smart dispatch promises.
+    Call it inside the transaction that assigns the case (``case_file``): it first takes
+    the routing lock of ``kind`` (see the module docstring), then counts in one query.
+    Concurrent filings of one kind therefore see each other's assignments.
     """
+    if not connection.in_atomic_block:
+        raise RuntimeError("triager_least_loaded must run inside the assigning transaction")
+    _routing_lock(kind)
     open_of_kind = Q(assigned_cases__dispatch_kind=kind, assigned_cases__status__in=OPEN_STATUSES)
     return (
         get_user_model()

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints.choices import OPEN_STATUSES
-from complaints.errors import ConcurrentChange, InvalidInput, InvalidTransition
+from complaints.errors import ConcurrentChange, InvalidTransition, StateConflict
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.tiers import Tier, tier_next
 from escalation import engine, messages
@@ -387,7 +387,7 @@ def case_escalate(*, case: ComplaintCase, actor: Any, reason: str, now: datetime
             # The complainant accepted a promise: it is theirs to reject, not staff's.
             raise InvalidTransition(fields={"status": [str(messages.ACCEPTED_PROMISE_RUNS)]})
         if tier_next(tier) is None:
-            raise InvalidInput(fields={"tier": [str(messages.LAST_TIER)]})
+            raise StateConflict(fields={"tier": [str(messages.LAST_TIER)]})
         if not _escalate_one(
             case_id=case.pk, now=now, actor=actor, note=reason.strip(), locked=True
         ):

@@ -30,6 +30,16 @@ class InvalidTransition(DomainError):
     default_message = _("The case cannot move to that status from its current status.")
 
 
+class StateConflict(InvalidInput):
+    """Well-formed, and right for a case in another state, but not for this one now: a step
+    its current tier does not have, a correction to the value the record already holds, a
+    file the evidence already has. ``fields`` names what the state refuses. Still invalid
+    input to whoever catches that (forms show it on the field); the API answers 409."""
+
+    code = "conflict"
+    default_message = _("The case's current state does not allow this.")
+
+
 class ConcurrentChange(DomainError):
     code = "concurrent_change"
     default_message = _("The case was changed by someone else at the same time; reload it.")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from complaints.choices import EventKind
-from complaints.errors import InvalidInput, InvalidTransition
+from complaints.errors import InvalidInput, InvalidTransition, StateConflict
 from complaints.models import ComplaintCase
 from complaints.tiers import Tier
 from complaints.timeline import (
@@ -338,7 +338,7 @@ def stage_record_filing(
                 stage.resolution_due_at = max(due, floor) if due else None
         if expires_at is not None:
             if stage.tier != Tier.PAYMENT:
-                raise InvalidInput(fields={"expires_at": [str(messages.EXPIRY_PAYMENT_ONLY)]})
+                raise StateConflict(fields={"expires_at": [str(messages.EXPIRY_PAYMENT_ONLY)]})
             stage.outside_expires_at = expires_at
             stage.resolution_due_at = max(expires_at, floor)
         _stage_refresh_due(stage, now=now, calendar=calendar)
@@ -359,7 +359,7 @@ def stage_record_outside_acceptance(
         if stage is None:
             raise InvalidTransition()
         if stage.tier != Tier.WATCHDOG:
-            raise InvalidInput(fields={"accepted_at": [str(messages.ACCEPTANCE_WATCHDOG_ONLY)]})
+            raise StateConflict(fields={"accepted_at": [str(messages.ACCEPTANCE_WATCHDOG_ONLY)]})
         calendar = calendar_current()
         terms = PolicyTerms.from_json(stage.terms)
         stage.filed_at = stage.filed_at or accepted_at

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from complaints.access import Act, may_act
 from complaints.choices import CaseStatus, EventKind
-from complaints.errors import ImmutableRecord, InvalidInput, NotFound
+from complaints.errors import ImmutableRecord, InvalidInput, NotFound, StateConflict
 from complaints.models import ComplaintCase
 from complaints.timeline import event_append
 
@@ -149,8 +149,9 @@ def evidence_add(
     claimed_type = getattr(file, "content_type", "") or ""
     used = bundle.items.aggregate(total=Sum("size"))["total"] or 0
     room = settings.EVIDENCE_MAX_CASE_BYTES - used
-    if room <= 0:
-        raise _case_full()
+    declared = getattr(file, "size", None)  # Django's uploads know it; a stream may not
+    if room <= 0 or (declared and room < declared <= settings.EVIDENCE_MAX_FILE_BYTES):
+        raise _case_full()  # would fit a case with room left
     limit = min(settings.EVIDENCE_MAX_FILE_BYTES, room)
     with upload_receive(file, max_bytes=max(limit, 0)) as received:
         type_detect(received, claimed_name=name, claimed_type=claimed_type)
@@ -193,11 +194,12 @@ def _har_copy(received: ReceivedUpload, analysis: dict[str, Any]) -> Any:
     return copy
 
 
-def _case_full() -> InvalidInput:
+def _case_full() -> StateConflict:
+    """The case's evidence is full: the same file is fine for a case with room left."""
     message = _("This complaint's evidence has reached the %(limit)s allowed per case.") % {
         "limit": f"{settings.EVIDENCE_MAX_CASE_BYTES // (1024 * 1024)} MB"
     }
-    return InvalidInput(message, fields={"file": [message]})
+    return StateConflict(message, fields={"file": [message]})
 
 
 def _item_store(
@@ -224,7 +226,7 @@ def _item_store(
                 raise _case_full()
             if locked.items.filter(sha256=received.sha256).exists():
                 message = _("This file is already in the evidence.")
-                raise InvalidInput(message, fields={"file": [message]})
+                raise StateConflict(message, fields={"file": [message]})
             item = EvidenceItem(
                 bundle=locked,
                 kind=kind,

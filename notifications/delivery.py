@@ -19,12 +19,18 @@ a row travels, and that lives here once, described per table by a ``Channel``:
    (the admin's requeue action).
 
 A worker that dies between claim and record leaves a claim that expires after the lease,
-and the row is tried again: delivery is at least once, so emails carry a Message-ID fixed
-per dedupe key and webhooks an ``X-Kamen-Delivery`` id, for receivers to drop repeats.
+and the row is tried again. Webhooks are delivered at least once and carry an
+``X-Kamen-Delivery`` id for receivers to drop repeats. Emails are sent exactly once where
+the receiver allows it: the channel's ``send`` commits the mail server's acceptance on
+the row before returning (outbox.py), and a retry of an accepted row records it sent
+without sending; only a crash between the server's reply and that write sends twice,
+with the Message-ID fixed per dedupe key, so the receiving server can drop the repeat.
 
 A drain is bounded (``OUTBOX_BATCH_SIZE`` rows) and tells whether it stopped at the limit
-with due rows left; the Celery task then re-enqueues itself, so a backlog of retries,
-ordered first by ``next_attempt_at``, never holds new mail back for longer than one batch.
+with due rows left; the Celery task then re-enqueues itself. Within a drain, claims take
+the most recently due row and the longest due one in turn, so a new row is sent by the
+first drain that starts after it is queued, whatever the backlog, and the backlog drains
+at half the rate or more.
 Delivery only ever runs in a Celery task (in-process when Celery is eager, in tests),
 never in a request.
 """
@@ -101,13 +107,17 @@ def _due(channel: Channel, now: datetime, pks: list[int] | None) -> models.Query
     return rows
 
 
-def _claim(channel: Channel, now: datetime, pks: list[int] | None) -> tuple[Any, int] | None:
-    """Take the oldest due row for one attempt; committed before anything is sent."""
+def _claim(
+    channel: Channel, now: datetime, pks: list[int] | None, *, newest: bool = False
+) -> tuple[Any, int] | None:
+    """Take the oldest (or, with ``newest``, the most recently due) due row for one
+    attempt; committed before anything is sent."""
+    order = ("-next_attempt_at", "-pk") if newest else ("next_attempt_at", "pk")
     with transaction.atomic():
         row = (
             _due(channel, now, pks)
             .select_related(*channel.select_related)
-            .order_by("next_attempt_at", "pk")
+            .order_by(*order)
             .select_for_update(skip_locked=True, of=("self",))
             .first()
         )
@@ -130,7 +140,6 @@ def _attempt(channel: Channel, row: Any, now: datetime) -> Attempt:
 
 def _record(channel: Channel, row: Any, attempt: int, result: Attempt, now: datetime) -> None:
     outcome: dict[str, Any] = {"last_error": result.error[: channel.error_length]}
-    outcome.update(result.fields or {})
     if result.ok:
         outcome.update(channel.done(now))
     elif attempt >= channel.max_attempts():
@@ -138,6 +147,7 @@ def _record(channel: Channel, row: Any, attempt: int, result: Attempt, now: date
         logger.error("%s: gave up on %s: %s", channel.name, row, result.error)
     else:
         outcome["next_attempt_at"] = now + channel.backoff(attempt)
+    outcome.update(result.fields or {})  # the attempt's own, e.g. when it really was sent
     channel.model._default_manager.filter(channel.pending, pk=row.pk, attempts=attempt).update(
         **outcome
     )
@@ -150,7 +160,12 @@ def drain(
     limit: int | None = None,
     pks: list[int] | None = None,
 ) -> Drained:
-    """Attempt up to ``limit`` due rows of ``channel``, oldest due first, one at a time.
+    """Attempt up to ``limit`` due rows of ``channel``, one at a time, taking the most
+    recently due and the longest due in turn.
+
+    The newest first, then the oldest, then the newest again: a new email (a filing
+    receipt) is the first thing a drain sends, however long the backlog of old ones, and
+    the backlog still gets every other claim, so neither end can starve the other.
 
     Must be called outside a transaction in production (a Celery task), so that each
     claim commits before its send; inside one (tests without transactional databases)
@@ -161,7 +176,7 @@ def drain(
     limit = batch_size() if limit is None else limit
     attempted = delivered = 0
     while attempted < limit:
-        claimed = _claim(channel, now, pks)
+        claimed = _claim(channel, now, pks, newest=attempted % 2 == 0)
         if claimed is None:
             return Drained(attempted=attempted, delivered=delivered, more=False)
         row, attempt = claimed

@@ -22,8 +22,10 @@ class OutboxEmail(models.Model):
     A Celery task sends pending rows with retries and backoff; ``dedupe_key`` is unique,
     so the same notification is queued once. A drain claims a row (attempts up,
     ``next_attempt_at`` past a lease) before sending it, so two drains never send it
-    twice at once; pending means ``sent_at`` and ``failed_at`` both empty. Rows are kept
-    after sending as the record.
+    twice at once; pending means ``sent_at`` and ``failed_at`` both empty. The server's
+    acceptance (``accepted_at``, ``server_reply``) is committed before the row is marked
+    sent, so a retry after a crash in between does not send it again. Rows are kept after
+    sending as the record.
     """
 
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
@@ -50,6 +52,28 @@ class OutboxEmail(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    accepted_at = models.DateTimeField(
+        _("accepted by the mail server at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Recorded, in its own committed write, as soon as the server accepted the "
+            "message and before it is marked sent: a retry after a crash in between never "
+            "sends it again."
+        ),
+    )
+    server_reply = models.CharField(
+        _("mail server's reply"),
+        max_length=500,
+        blank=True,
+        help_text=_("What the server answered on accepting it, e.g. 250 2.0.0 Ok: queued as …"),
+    )
+    refused = models.JSONField(
+        _("refused recipients"),
+        default=dict,
+        blank=True,
+        help_text=_("Recipients the server refused while accepting the others, with its reply."),
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(
         _("gave up at"),

@@ -5,6 +5,11 @@ roll back with the change they report, so a notification is never lost and never
 for a change that did not happen. Delivery is delivery.py's loop, shared with webhooks
 (claim with a lease, send outside any transaction, record conditionally, back off), run
 in a Celery task, never in the request: kicked after commit, and run by every sweep.
+
+Exactly once where the receiver allows it: each email has a Message-ID fixed by its
+dedupe key, and the server's acceptance is committed on the row (``accepted_at``, the
+reply to DATA) before the row is marked sent, so a worker killed in between leaves a row
+that the next attempt marks sent without sending it again.
 """
 
 import hashlib
@@ -60,6 +65,8 @@ _COLUMNS = (
     "next_attempt_at",
     "attempts",
     "last_error",
+    "server_reply",
+    "refused",
 )
 
 
@@ -85,6 +92,8 @@ def notifications_queue(items: Iterable[Notification], *, now: datetime | None =
             at,
             0,
             "",
+            "",
+            db_json({}),
         )
         for item in items
         if item.to
@@ -138,7 +147,28 @@ def _message_id(dedupe_key: str) -> str:
     return f"<{digest}@kamen.outbox>"
 
 
+def _accepted_record(row: OutboxEmail, message: EmailMultiAlternatives, now: datetime) -> None:
+    """Record that the server accepted ``row``, committed at once (the drain runs outside
+    any transaction), before the drain marks the row sent in a second write.
+
+    With notifications.smtp.EmailBackend the server's reply to DATA and the recipients it
+    refused are kept; other backends report neither, and the acceptance is the moment
+    ``send()`` returned without an error. Only a crash between the server's reply and
+    this write can still cause a second send, and that one carries the same Message-ID.
+    """
+    report = getattr(message, "smtp_accepted", None)
+    OutboxEmail.objects.filter(pk=row.pk, accepted_at__isnull=True).update(
+        accepted_at=now,
+        server_reply=(report.reply if report else "")[:500],
+        refused=report.refused if report else {},
+    )
+
+
 def _send(row: OutboxEmail, now: datetime) -> delivery.Attempt:
+    if row.accepted_at is not None:
+        # Accepted on an earlier attempt whose worker died before marking it sent: the
+        # server has it, so sending again would only deliver it twice.
+        return delivery.Attempt(ok=True, fields={"sent_at": row.accepted_at})
     subject, body = row.subject, row.body
     if row.template:
         subject, body = notification_render(template=row.template, context=row.context)
@@ -152,6 +182,7 @@ def _send(row: OutboxEmail, now: datetime) -> delivery.Attempt:
     if row.html:
         message.attach_alternative(row.html, "text/html")
     message.send()
+    _accepted_record(row, message, now)
     return delivery.Attempt(ok=True)
 
 

@@ -1,6 +1,7 @@
 """Actions on a case. Complainant actions need the case to be the caller's own; staff
 actions need Django permissions (``complaints.triage_case`` / ``escalate_case``)."""
 
+import copy
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,11 +22,14 @@ from complaints.choices import (
 )
 from complaints.errors import InvalidInput
 from complaints.models import ComplaintCase
-from complaints.records import AMENDABLE_FIELDS
+from complaints.records import AMENDABLE_FIELDS, ORDER_AMENDABLE
 
 from .. import selectors
 from ..permissions import CanEscalate, CanTriage
-from ..serializers import CaseDetailOutputSerializer, IdField
+from ..schema import value_by_selector, value_read_by
+from ..serializers import CaseDetailOutputSerializer, IdField, MomentField, ReasonField, TextField
+from .cases import CaseListCreateApi, DemandInputSerializer
+from .catalogue import OrderInputSerializer
 
 
 class CaseActionApi(APIView):
@@ -59,9 +63,7 @@ class CaseWithdrawApi(CaseActionApi):
     """End the case without a resolution: ``outcome`` withdrawn, gave_up or none."""
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
-        )
+        reason = TextField(max_length=2000, required=False, default="", allow_blank=True)
         outcome = serializers.ChoiceField(
             choices=[(o.value, o.label) for o in ENDING_OUTCOMES],
             required=False,
@@ -83,7 +85,7 @@ class CaseAcceptResponseApi(CaseActionApi):
     stage's resolution deadline). The tier's clocks stop until then."""
 
     class InputSerializer(serializers.Serializer):
-        promised_by = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        promised_by = MomentField(required=False, allow_null=True, default=None)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -94,12 +96,10 @@ class CaseAcceptResponseApi(CaseActionApi):
 
 
 class CaseRejectResponseApi(CaseActionApi):
-    """A ``reason`` is required (refused blank by the action, on the ``reason`` field)."""
+    """Reject the answer; a ``reason`` is required (not blank)."""
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
-        )
+        reason = ReasonField()
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -118,7 +118,7 @@ class CaseResolveApi(CaseActionApi):
             required=False,
             default=ResolutionOutcome.RESOLVED,
         )
-        note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+        note = TextField(max_length=2000, required=False, default="", allow_blank=True)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -132,9 +132,9 @@ class CaseExternalReferenceApi(CaseActionApi):
     """The ticket number the current tier gave (e.g. a 12315 number); records filed_at."""
 
     class InputSerializer(serializers.Serializer):
-        reference = serializers.CharField(max_length=120)
-        filed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        reference = TextField(max_length=120)
+        filed_at = MomentField(required=False, allow_null=True, default=None)
+        expires_at = MomentField(required=False, allow_null=True, default=None)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -154,7 +154,7 @@ class CaseRecordAcceptanceApi(CaseActionApi):
     """12315 accepted the complaint (``accepted_at``): its 45-working-day clock runs."""
 
     class InputSerializer(serializers.Serializer):
-        accepted_at = serializers.DateTimeField()
+        accepted_at = MomentField()
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -182,7 +182,7 @@ class CaseMessageApi(CaseActionApi):
     """Write to the case; answers a request for evidence and restarts its clocks."""
 
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=10000)
+        text = TextField(max_length=10000)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -199,9 +199,9 @@ class CaseDetailsApi(CaseActionApi):
     absent values are not given; nothing is saved when any value is refused."""
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-        phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-        address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        name = TextField(max_length=100, required=False, allow_blank=True)
+        phone = TextField(max_length=32, required=False, allow_blank=True)
+        address = TextField(max_length=300, required=False, allow_blank=True)
         other_proceedings = serializers.ChoiceField(
             choices=OtherProceedings.choices, required=False, allow_blank=True
         )
@@ -271,7 +271,7 @@ class CaseRecordResponseApi(CaseActionApi):
         source = serializers.ChoiceField(  # type: ignore[assignment]
             choices=["staff", "respondent", "complainant"]
         )
-        text = serializers.CharField(max_length=10000, required=False, default="", allow_blank=True)
+        text = TextField(max_length=10000, required=False, default="", allow_blank=True)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -288,7 +288,7 @@ class CaseRequestEvidenceApi(CaseActionApi):
     permission_classes = [CanTriage]
 
     class InputSerializer(serializers.Serializer):
-        message = serializers.CharField(max_length=5000)
+        message = TextField(max_length=5000)
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -307,7 +307,7 @@ class CaseEscalateApi(CaseActionApi):
     permission_classes = [CanEscalate]
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
+        reason = TextField(
             max_length=2000,
             required=False,
             default="",
@@ -327,9 +327,7 @@ class CaseReopenApi(CaseActionApi):
     """The resolution did not hold: reopen within the reopen window, with a ``reason``."""
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
-        )
+        reason = ReasonField()
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:
@@ -339,23 +337,49 @@ class CaseReopenApi(CaseActionApi):
         actions.case_reopen(case=case, actor=actor, reason=data["reason"])
 
 
+def _filing_field(
+    serializer: type[serializers.Serializer], name: str, *, nullable: bool = False
+) -> serializers.Field:
+    """A field of the filing serializers, unbound, to read an amended value the same way.
+    A correction always names its new value; only the demanded amount may be null (none)."""
+    field = copy.deepcopy(serializer._declared_fields[name])
+    field.required = True
+    field.allow_null = nullable
+    return field
+
+
+# Each amendable field's new value is read exactly as filing reads that field.
+AMEND_READERS: dict[str, serializers.Field] = {
+    "description": _filing_field(CaseListCreateApi.InputSerializer, "description"),
+    "demand_text": _filing_field(DemandInputSerializer, "text"),
+    "demand_amount": _filing_field(DemandInputSerializer, "amount", nullable=True),
+    "demand_within_hours": _filing_field(DemandInputSerializer, "within_hours"),
+    **{f"order.{name}": _filing_field(OrderInputSerializer, name) for name in ORDER_AMENDABLE},
+}
+
+
 class CaseAmendApi(CaseActionApi):
     """Correct one field of the filed record (the complainant, or triage staff).
 
-    ``field`` is one of the amendable fields; ``value`` as text (amounts ``"30.00"``,
-    times ISO 8601); ``reason`` is required. The timeline keeps before and after.
+    ``field`` is one of the amendable fields; ``value`` is given as filing takes that
+    field (text as a string, ``demand_amount`` and ``order.amount`` as decimal strings
+    such as ``"30.00"``, ``demand_amount`` null to clear it, ``demand_within_hours`` an
+    integer, ``order.paid_at`` ISO 8601); ``reason`` is required. The timeline keeps
+    before and after.
     """
 
     complainant_only = False
 
+    @value_read_by("field", "value", AMEND_READERS)
     class InputSerializer(serializers.Serializer):
         field = serializers.ChoiceField(choices=list(AMENDABLE_FIELDS))
-        value = serializers.CharField(
-            max_length=10000, required=False, default="", allow_blank=True
+        value = serializers.JSONField(
+            allow_null=True, help_text="The new value, typed as the field is at filing."
         )
-        reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
-        )
+        reason = ReasonField()
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            return value_by_selector(self, attrs)
 
     @extend_schema(
         request=InputSerializer,
@@ -388,9 +412,7 @@ class CaseResolveByStaffApi(CaseActionApi):
     permission_classes = [CanTriage]
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(
-            max_length=2000, required=False, default="", allow_blank=True
-        )
+        reason = ReasonField()
 
     @_action_schema(InputSerializer)
     def post(self, request: Request, case_id: int) -> Response:

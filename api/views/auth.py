@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from complaints.errors import InvalidInput
 from config.security import lockout_message
 
+from ..serializers import TextField
+
 
 class TokenCreateApi(APIView):
     """Exchange a username and password for the user's API token.
@@ -29,8 +31,8 @@ class TokenCreateApi(APIView):
     throttle_scope = "token"
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        username = TextField(max_length=150)
+        password = TextField(max_length=128, trim_whitespace=False)
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()

@@ -1,6 +1,7 @@
 from typing import Any
 
 import django_filters
+from django import forms
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,7 +17,14 @@ from rest_framework.views import APIView
 from casework import actions
 from casework.packages import case_package
 from complaints.access import Act, check_act
-from complaints.choices import CaseStatus, DemandKind, ProblemType, RiskSignal, Urgency
+from complaints.choices import (
+    CaseStatus,
+    DemandKind,
+    OtherProceedings,
+    ProblemType,
+    RiskSignal,
+    Urgency,
+)
 from complaints.errors import InvalidInput
 from complaints.models import CaseEvent, ComplaintCase
 from complaints.redaction import Recipient
@@ -28,7 +36,7 @@ from .. import selectors
 from .. import services as api_services
 from ..idempotency import KEY_REGEX, idempotent
 from ..pagination import SequencePagination, UploadPagination
-from ..schema import one_of_required
+from ..schema import TEXT_PATTERN, among, one_of_required, schema_rule
 from ..serializers import (
     CaseDetailOutputSerializer,
     CaseOutputSerializer,
@@ -36,6 +44,9 @@ from ..serializers import (
     EvidenceUploadInputSerializer,
     IdField,
     MomentField,
+    MoneyField,
+    TextField,
+    WholeNumberField,
 )
 from ..throttling import FilingRateThrottle
 from .catalogue import OrderInputSerializer
@@ -50,22 +61,71 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
+# complaints.services.demand_check: "other" says what it asks for, refund plus compensation
+# names its amount; the other kinds need neither.
+_DEMAND_PLAIN = [
+    k for k in DemandKind.values if k not in {DemandKind.OTHER, DemandKind.REFUND_COMPENSATION}
+]
+
+
+@schema_rule(
+    "anyOf",
+    [
+        {"properties": {"kind": among(*_DEMAND_PLAIN)}},
+        {
+            "properties": {
+                "kind": among(DemandKind.OTHER),
+                "text": {"type": "string", "pattern": TEXT_PATTERN},
+            },
+            "required": ["kind", "text"],
+        },
+        {
+            "properties": {
+                "kind": among(DemandKind.REFUND_COMPENSATION),
+                "amount": {"type": "string"},
+            },
+            "required": ["kind", "amount"],
+        },
+    ],
+)
 class DemandInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DemandKind.choices)
-    text = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
-    amount = serializers.DecimalField(
+    text = TextField(required=False, default="", allow_blank=True, max_length=2000)
+    amount = MoneyField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    within_hours = serializers.IntegerField(
-        min_value=1, max_value=24 * 30, required=False, default=24
-    )
+    within_hours = WholeNumberField(min_value=1, max_value=24 * 30, required=False, default=24)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true`` or ``false`` (also ``True``/``1``, ``False``/``0``); anything else is a 400,
+    not a silently dropped filter as Django's NullBooleanField would make it."""
+
+    TRUE, FALSE = {"true", "True", "1"}, {"false", "False", "0"}
+    widget = forms.TextInput  # the raw text: NullBooleanSelect reads "null" as not given
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value is None:
+            return None  # the parameter was not given
+        if value in self.TRUE or value is True:
+            return True
+        if value in self.FALSE or value is False:
+            return False
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class CaseFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
     tier = django_filters.MultipleChoiceFilter(choices=Tier.choices)
     problem_type = django_filters.MultipleChoiceFilter(choices=ProblemType.choices)
-    overdue = django_filters.BooleanFilter(field_name="is_overdue")
+    overdue = StrictBooleanFilter(field_name="is_overdue")
 
     class Meta:
         model = ComplaintCase
@@ -81,6 +141,25 @@ class CaseListCreateApi(generics.ListAPIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, FilingRateThrottle]
 
     @one_of_required(("order_id",), ("order",))
+    # complaints.services.urgency_check: an urgent complaint says why.
+    @schema_rule(
+        "anyOf",
+        [
+            {"properties": {"urgency": among(Urgency.NORMAL)}},
+            {
+                "properties": {"urgency_reason": {"type": "string", "pattern": TEXT_PATTERN}},
+                "required": ["urgency_reason"],
+            },
+        ],
+    )
+    # complaints.services.risk_signals_check: asked for network errors only.
+    @schema_rule(
+        "anyOf",
+        [
+            {"properties": {"problem_type": among(ProblemType.NETWORK_ERROR)}},
+            {"properties": {"risk_signals": {"maxItems": 0}}},
+        ],
+    )
     class InputSerializer(serializers.Serializer):
         order_id = IdField(required=False)
         order = OrderInputSerializer(required=False)
@@ -89,10 +168,10 @@ class CaseListCreateApi(generics.ListAPIView):
             help_text="A draft evidence bundle of yours; filing attaches and seals it.",
         )
         problem_type = serializers.ChoiceField(choices=ProblemType.choices)
-        description = serializers.CharField(max_length=10000)
+        description = TextField(max_length=10000)
         demand = DemandInputSerializer()
         urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-        urgency_reason = serializers.CharField(
+        urgency_reason = TextField(
             max_length=2000,
             required=False,
             default="",
@@ -101,7 +180,7 @@ class CaseListCreateApi(generics.ListAPIView):
         )
         harm_noticed_at = MomentField(required=False, allow_null=True)
         risk_signals = serializers.ListField(
-            child=serializers.CharField(max_length=32),
+            child=serializers.ChoiceField(choices=RiskSignal.choices),
             required=False,
             default=list,
             max_length=len(RiskSignal.values),
@@ -110,8 +189,8 @@ class CaseListCreateApi(generics.ListAPIView):
                 "a short time (many_orders) or a new IP/device (new_ip); the portal's rule."
             ),
         )
-        other_proceedings = serializers.CharField(
-            max_length=8,
+        other_proceedings = serializers.ChoiceField(
+            choices=OtherProceedings.choices,
             required=False,
             default="",
             allow_blank=True,
@@ -298,21 +377,20 @@ class CaseDocumentListApi(APIView):
         language = serializers.CharField()
         documents = DocumentOutputSerializer(many=True)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "language",
-                OpenApiTypes.STR,
-                enum=["zh-hans", "en"],
-                required=False,
-                description="Defaults to the request's language.",
-            )
-        ],
-        responses={200: OutputSerializer},
-    )
+    class QuerySerializer(serializers.Serializer):
+        language = serializers.ChoiceField(
+            choices=["zh-hans", "en"],
+            required=False,
+            help_text="Defaults to the request's language.",
+        )
+
+    @extend_schema(parameters=[QuerySerializer], responses={200: OutputSerializer})
     def get(self, request: Request, case_id: int) -> Response:
         case = selectors.case_get_for_api(request.user, pk=case_id)
-        language = request.query_params.get("language") or translation.get_language()
+        # a plain dict: read as a form, "?language=" would count as not given
+        query = self.QuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        language = query.validated_data.get("language") or translation.get_language()
         if language not in {"zh-hans", "en"}:
             raise InvalidInput(fields={"language": [_("Choose zh-hans or en.")]})
         documents = selectors.documents_for_case(case, language=language)
@@ -332,15 +410,24 @@ class CasePackageApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("for", str, enum=[r.value for r in Recipient], required=False)
+            OpenApiParameter(
+                "for",
+                str,
+                enum=[r.value for r in Recipient],
+                required=False,
+                description="Omitted: the current tier's reader.",
+            )
         ],
         responses={(200, "application/zip"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, case_id: int) -> StreamingHttpResponse:
         case = selectors.case_get_for_api(request.user, pk=case_id)
         language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
-        wanted = request.query_params.get("for", "")
-        recipient = wanted if wanted in {r.value for r in Recipient} else None
+        recipient = request.query_params.get("for")
+        if recipient is not None and recipient not in {r.value for r in Recipient}:
+            choices = ", ".join(r.value for r in Recipient)
+            message = _("Choose one of: %(choices)s.") % {"choices": choices}
+            raise InvalidInput(fields={"for": [message]})
         response = StreamingHttpResponse(
             iter(case_package(case, language=language, recipient=recipient)),
             content_type="application/zip",

@@ -13,7 +13,14 @@ from complaints.models import Platform
 from .. import selectors
 from .. import services as api_services
 from ..schema import any_of_required
-from ..serializers import IdField, MomentField, OrderOutputSerializer, PlatformOutputSerializer
+from ..serializers import (
+    IdField,
+    MomentField,
+    MoneyField,
+    OrderOutputSerializer,
+    PlatformOutputSerializer,
+    TextField,
+)
 
 
 class PlatformFilter(django_filters.FilterSet):
@@ -50,29 +57,25 @@ class OrderInputSerializer(serializers.Serializer):
     """An order as the complainant saw it; the platform by id or by name."""
 
     platform_id = IdField(required=False)
-    platform_name = serializers.CharField(required=False, max_length=120)
-    order_number = serializers.CharField(max_length=64)
-    product_name = serializers.CharField(max_length=200)
+    platform_name = TextField(required=False, max_length=120)
+    order_number = TextField(max_length=64)
+    product_name = TextField(max_length=200)
     product_kind = serializers.ChoiceField(choices=ProductKind.choices, default=ProductKind.OTHER)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = MoneyField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     paid_at = MomentField(required=False, allow_null=True)
     payment_method = serializers.ChoiceField(
         choices=PaymentMethod.choices, default=PaymentMethod.OTHER
     )
-    payment_reference = serializers.CharField(
-        max_length=128, required=False, default="", allow_blank=True
-    )
-    status_seen = serializers.CharField(
-        max_length=200, required=False, default="", allow_blank=True
-    )
-    supplier_name = serializers.CharField(
+    payment_reference = TextField(max_length=128, required=False, default="", allow_blank=True)
+    status_seen = TextField(max_length=200, required=False, default="", allow_blank=True)
+    supplier_name = TextField(
         max_length=120,
         required=False,
         default="",
         allow_blank=True,
         help_text="A third-party supplier the order page names, if any.",
     )
-    merchant_on_bill = serializers.CharField(
+    merchant_on_bill = TextField(
         max_length=200,
         required=False,
         default="",

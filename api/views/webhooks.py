@@ -14,7 +14,7 @@ from notifications import webhooks
 from .. import selectors
 from ..permissions import CanManageWebhooks
 from ..schema import one_of_required
-from ..serializers import IdField
+from ..serializers import HttpsUrlField, IdField, TextField
 
 
 class WebhookEndpointOutputSerializer(serializers.Serializer):
@@ -35,12 +35,10 @@ class WebhookEndpointListCreateApi(generics.ListAPIView):
 
     @one_of_required(("platform_id",), ("consumer_group_id",))
     class InputSerializer(serializers.Serializer):
-        url = serializers.URLField(max_length=500)
+        url = HttpsUrlField(max_length=500)
         platform_id = IdField(required=False, allow_null=True)
         consumer_group_id = IdField(required=False, allow_null=True)
-        description = serializers.CharField(
-            max_length=200, required=False, default="", allow_blank=True
-        )
+        description = TextField(max_length=200, required=False, default="", allow_blank=True)
 
     class CreatedSerializer(WebhookEndpointOutputSerializer):
         secret = serializers.CharField()

@@ -50,6 +50,12 @@ SPECTACULAR_SETTINGS = {
 * **Errors** always look like `{"error": {"code", "message", "fields"}}`; messages follow
   `Accept-Language` (zh-hans by default, en).
 * **Lists** are cursor-paginated (`next` / `previous` links, `page_size` up to 100).
+* **Values** have the JSON type the schema gives them: a number where text is expected,
+  an amount as a number instead of a decimal string (`"30.00"`) or an integer as text is
+  a 400, as is a query parameter outside its values. Query parameters, headers and body
+  fields the schema does not name are ignored (RFC 9110 §5.1 for headers).
+* **State**: a well-formed request the case's current state does not allow (a step its
+  tier does not have, a correction to the value it already holds) is a 409.
 * **Retries**: send an `Idempotency-Key` header when filing a case or uploading evidence;
   a retry with the same key returns the first answer, the same key with another body
   gets 422.

@@ -173,9 +173,22 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a file that has no name
+# (O_TMPFILE on Linux), so a worker killed mid-upload leaves nothing behind (CWE-459).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "evidence.uploadhandler.UnnamedTemporaryFileUploadHandler",
+]
+
 # --- email ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_BACKEND") == "django.core.mail.backends.smtp.EmailBackend":
+    # The same SMTP backend, keeping the server's acceptance for the outbox to record.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "notifications.smtp.EmailBackend"
 vars().update(EMAIL_CONFIG)
+# A hung SMTP server must not hold a claimed email past its lease (OUTBOX_LEASE_SECONDS),
+# or a second worker takes it over and sends it too.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="卡盟投诉助手 <noreply@localhost>")
 
 # --- Celery -----------------------------------------------------------------------------

@@ -1,16 +1,25 @@
 """Smart dispatch: each rule of casework/dispatch.py, and routing to the least-loaded triager."""
 
+import threading
+import time
+from collections import Counter
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from casework import actions
-from casework.dispatch import TAG_LARGE_AMOUNT, TAG_LOST_ORDER, TAG_URGENT
+from casework.dispatch import TAG_LARGE_AMOUNT, TAG_LOST_ORDER, TAG_URGENT, triager_least_loaded
+from complaints import services
 from complaints.access import roles_ensure
 from complaints.choices import CaseStatus, DispatchKind, EventKind, ProblemType, Urgency
-from complaints.models import CaseEvent
+from complaints.models import CaseEvent, ComplaintCase
 from tests.factories import OrderFactory, StaffFactory, UserFactory, case_filed
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize(
@@ -89,3 +98,118 @@ def test_the_assignment_is_on_the_timeline_by_the_system(db) -> None:  # type: i
     assert event.actor is None
     assert event.payload == {"assignee": "ann", "reason": "dispatch"}
     assert case.status == CaseStatus.IN_PROGRESS
+
+
+# Concurrent filings (PostgreSQL: real row and advisory locks between two connections)
+
+NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI)
+NEW_YEAR = datetime(2027, 1, 1, 0, 0, 1, tzinfo=SHANGHAI)
+
+
+def _two_triagers():  # type: ignore[no-untyped-def]
+    group = roles_ensure()[0]
+    ann, bob = (StaffFactory(username=name) for name in ("ann", "bob"))
+    for user in (ann, bob):
+        user.groups.add(group)
+    return ann, bob
+
+
+def _advisory_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filing_routed_while_another_is_uncommitted_waits_and_counts_it(
+    postgres, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Filing A has routed its case and not committed yet; filing B of the same kind must
+    wait for it and then count A's case, or both would go to the triager with fewest.
+
+    A and B fall either side of midnight, so their reference numbers come from different
+    years' counters and nothing but routing itself could keep them apart.
+    """
+    ann, bob = _two_triagers()
+    users = [UserFactory() for _ in range(2)]
+    orders = [OrderFactory(owner=user) for user in users]
+    routed, release = threading.Event(), threading.Event()
+    assign = services.case_assign
+
+    def assign_then_hold(**kwargs):  # type: ignore[no-untyped-def]
+        result = assign(**kwargs)
+        if threading.current_thread().name == "A":
+            routed.set()  # A's case is assigned, A's transaction still open
+            release.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(services, "case_assign", assign_then_hold)
+    assigned: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def file(name: str, user, order, now) -> None:  # type: ignore[no-untyped-def]
+        try:
+            case = case_filed(complainant=user, order=order, now=now)
+            assigned[name] = case.assigned_to
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=file, name="A", args=("A", users[0], orders[0], NEW_YEARS_EVE))
+    b = threading.Thread(target=file, name="B", args=("B", users[1], orders[1], NEW_YEAR))
+    a.start()
+    assert routed.wait(timeout=30)
+    b.start()
+    for _ in range(300):  # B reaches the routing lock and waits on A (a few ms)
+        if _advisory_waiters() or not b.is_alive():
+            break
+        time.sleep(0.01)
+    waited = _advisory_waiters()
+    release.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+
+    assert errors == []
+    assert waited == 1  # B was held at the routing lock while A was uncommitted
+    assert assigned == {"A": ann, "B": bob}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cases_filed_at_the_same_moment_spread_over_the_triagers(postgres) -> None:  # type: ignore[no-untyped-def]
+    _two_triagers()
+    users = [UserFactory() for _ in range(8)]
+    orders = [OrderFactory(owner=user) for user in users]
+    barrier = threading.Barrier(len(users))
+    errors: list[BaseException] = []
+
+    def file(user, order, now) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            case_filed(complainant=user, order=order, now=now)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # half on either side of midnight: two reference counters, one routing lock
+    moments = [NEW_YEARS_EVE, NEW_YEAR] * 4
+    threads = [
+        threading.Thread(target=file, args=args)
+        for args in zip(users, orders, moments, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    loads = Counter(ComplaintCase.objects.values_list("assigned_to__username", flat=True))
+    assert loads == {"ann": 4, "bob": 4}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_routing_outside_the_assigning_transaction_is_refused(db) -> None:  # type: ignore[no-untyped-def]
+    # its lock would be released at once, and the count would be stale when assigned
+    with pytest.raises(RuntimeError):
+        triager_least_loaded(DispatchKind.OTHER)
