@@ -191,6 +191,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late a task is acknowledged when it ends; Redis gives a task that a worker
+    # took and never acknowledged (its main process or its machine died) to another worker
+    # after this many seconds. It must outlast the longest task and the longest countdown
+    # (the outbox drain retries back off to 600 s), or such a task would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
