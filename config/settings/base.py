@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that cannot reach the database answers 503 with Retry-After, not 500.
+    "config.availability.DatabaseUnavailableMiddleware",
     # Last: it turns a sign-in that django-axes refused into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
