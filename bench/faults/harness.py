@@ -54,12 +54,12 @@ KEEP_TABLES = {
 }
 
 
-def now_s() -> str:
-    return time.strftime("%H:%M:%S")
+STARTED = time.monotonic()
 
 
 def say(message: str) -> None:
-    print(f"[{now_s()}] {message}", flush=True)
+    """A progress line, stamped with the seconds since the script started."""
+    print(f"[{time.monotonic() - STARTED:6.1f} s] {message}", flush=True)
 
 
 # --- processes ----------------------------------------------------------------------------
