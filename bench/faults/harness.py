@@ -37,7 +37,19 @@ BIN = ROOT / ".venv" / "bin"
 PY = str(BIN / "python")
 CELERY = str(BIN / "celery")
 GUNICORN = str(BIN / "gunicorn")
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """The newest PostgreSQL server binaries Debian installed (``PG_BIN`` overrides)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[-3])
+    )
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 SHARED_PG = "postgres://postgres@127.0.0.1:5432"
 RESULT_PREFIX = "RESULT "  # bin/verify reads the line that starts with it
 SECRET = "fault-and-load-scripts-only-" + "x" * 40
