@@ -33,6 +33,11 @@ def gunicorn(
             str(threads),
             "--timeout",
             "60",
+            # Idle keep-alive connections stay open longer than a client's pause (as nginx's
+            # keepalive_timeout in front would): a connection closed by the server just as
+            # the client reuses it is an error no user sees behind a proxy.
+            "--keep-alive",
+            "75",
             "--access-logfile",
             "-",
             "--access-logformat",

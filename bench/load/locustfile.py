@@ -5,7 +5,8 @@ accounts, starts gunicorn and passes what this file needs in the environment.
 ``LOAD_ACCOUNTS`` names a JSON file of accounts ({"complainants": [{"email", "password",
 "token"}], "staff": [{"username", "password"}]}); every filing and file answered 201 is
 appended to ``LOAD_SENT`` (JSON lines) so run.py can count them in the database.
-``LOAD_COMPLAINANTS`` and ``LOAD_STAFF`` fix how many of each run.
+``LOAD_COMPLAINANTS`` and ``LOAD_STAFF`` fix how many of each run; each request's start
+and duration go to ``LOAD_TIMINGS`` (JSON) at the end.
 
 A complainant signs in to the portal (email and password, a session), then, between
 pauses of 2-6 s, files a case through the API (order inline, an Idempotency-Key) with a
@@ -87,7 +88,10 @@ def sign_in(user: HttpUser, path: str, fields: dict[str, str], name: str) -> Non
         catch_response=True,
     ) as response:
         if response.status_code != 302:
-            response.failure(f"sign-in answered {response.status_code}")
+            said = re.findall(
+                r'class="[^"]*(?:errorlist|error|alert)[^"]*"[^>]*>(.*?)<', response.text
+            )
+            response.failure(f"sign-in answered {response.status_code}: {said[:2]}")
 
 
 class Complainant(HttpUser):
@@ -228,7 +232,21 @@ class Staff(HttpUser):
             )
 
 
+_timings: list[tuple[float, str, float, bool]] = []
+
+
+@events.request.add_listener
+def _timing(
+    name: str, response_time: float, exception: Any, start_time: float | None = None, **kw: Any
+) -> None:
+    """Every request's start and duration, so run.py can tell the arrival of the users from
+    the steady state that follows (locust's CSV has the whole run only)."""
+    _timings.append((start_time or 0.0, name, response_time, exception is not None))
+
+
 @events.quitting.add_listener
 def _exit_code(environment: Any, **kwargs: Any) -> None:
-    """run.py judges the run itself from the CSV and the database."""
+    """run.py judges the run itself from the timings, the CSV and the database."""
+    with open(os.environ["LOAD_TIMINGS"], "w", encoding="utf-8") as handle:
+        json.dump(_timings, handle)
     environment.process_exit_code = 0
