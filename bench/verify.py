@@ -3,7 +3,7 @@ test, one after another, each printing its own figures; then one summary table.
 
     bin/verify [--quick] [--only NAME[,NAME...]] [--skip NAME[,NAME...]]
 
-``--quick`` runs short versions (20 s sweeps, a 20 s load test with fewer users, fewer
+``--quick`` runs short versions (20 s sweeps, a 40 s load test with 12 users, fewer
 fuzz examples) that fit in about five minutes on an idle machine, for CI. Exits 1 if any
 check of any suite failed, or a suite did not report.
 
@@ -96,7 +96,9 @@ SUITES = [
             PY,
             "bench/load/run.py",
             "--seconds",
-            "20",
+            "40",
+            "--settle",
+            "15",
             "--complainants",
             "10",
             "--staff",
@@ -182,7 +184,7 @@ def run(suite: Suite, argv: list[str]) -> tuple[list[dict[str, object]], int, fl
     assert process.stdout is not None
     for line in process.stdout:
         lines.append(line)
-        if " INFO " not in line:  # Django's start-up lines
+        if " INFO " not in line and not line.startswith(RESULT_PREFIX):
             print(line, end="", flush=True)
     code = process.wait()
     text = "".join(lines)

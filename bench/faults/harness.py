@@ -558,6 +558,15 @@ def platform_get() -> Any:
     return platform
 
 
+def _django_child() -> None:
+    """A seeding process: Django set up from the environment the script built."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def _cases_file_part(user_ids: list[int], numbers: list[int], filed_at: str, tag: str) -> list[int]:
     from datetime import timedelta
     from decimal import Decimal
@@ -618,8 +627,10 @@ def cases_file(
     platform_get()
     filed_at = (timezone.now() - timedelta(hours=filed_ago_hours)).isoformat()
     user_ids = [u.pk for u in users]
-    connection.close()  # the forked processes open their own
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
+    connection.close()
+    # Fresh interpreters, not forks: a fork copies whatever lock another thread of this
+    # process held at that moment (a logging or connection-pool lock) and can hang on it.
+    with multiprocessing.get_context("spawn").Pool(procs, initializer=_django_child) as pool:
         parts = pool.starmap(
             _cases_file_part,
             [(user_ids, list(range(p, n, procs)), filed_at, tag) for p in range(procs)],

@@ -8,10 +8,11 @@ appended to ``LOAD_SENT`` (JSON lines) so run.py can count them in the database.
 ``LOAD_COMPLAINANTS`` and ``LOAD_STAFF`` fix how many of each run; each request's start
 and duration go to ``LOAD_TIMINGS`` (JSON) at the end.
 
-A complainant signs in to the portal (email and password, a session), then, between
-pauses of 2-6 s, files a case through the API (order inline, an Idempotency-Key) with a
-1 MB screenshot (JPEG) and a 250 KB chat log, or browses: *My cases*, one of their case
-pages, and the API's case list and case. A staff member signs in to the admin and reads
+A complainant signs in to the portal (email and password, a session) and files a case
+through the API (order inline, an Idempotency-Key) with a 1 MB screenshot (JPEG) and a
+250 KB chat log; then, one page a pause (``LOAD_WAIT``, 3-10 s: a person reading), reads
+*My cases*, one of their case pages, the API's case list or case, or files another. A
+staff member signs in to the admin and reads, one page every 2-8 s (``LOAD_STAFF_WAIT``),
 the case list (the default queue, its filters, a search by reference) and case pages.
 """
 
@@ -94,9 +95,14 @@ def sign_in(user: HttpUser, path: str, fields: dict[str, str], name: str) -> Non
             response.failure(f"sign-in answered {response.status_code}: {said[:2]}")
 
 
+def pause(variable: str, default: str) -> Any:
+    low, high = (float(x) for x in os.environ.get(variable, default).split(","))
+    return between(low, high)
+
+
 class Complainant(HttpUser):
     fixed_count = int(os.environ.get("LOAD_COMPLAINANTS", "50"))
-    wait_time = between(2, 6)
+    wait_time = pause("LOAD_WAIT", "3,10")
 
     def on_start(self) -> None:
         account = next(_complainants)
@@ -108,6 +114,7 @@ class Complainant(HttpUser):
             {"login": account["email"], "password": account["password"]},
             "/accounts/login/ (portal sign-in)",
         )
+        self.wait()  # writing the complaint takes a moment
         self.file_case()
 
     def api(self) -> dict[str, str]:
@@ -167,28 +174,38 @@ class Complainant(HttpUser):
                 }
             )
 
-    @task(5)
-    def browse(self) -> None:
+    @task(3)
+    def my_cases(self) -> None:
         self.client.get("/cases/", name="GET /cases/ (my cases)")
-        if not self.cases:
-            return
-        case_id, reference = random.choice(self.cases)
-        self.client.get(f"/cases/{reference}/", name="GET /cases/[reference]/ (case page)")
+
+    @task(3)
+    def case_page(self) -> None:
+        if self.cases:
+            reference = random.choice(self.cases)[1]
+            self.client.get(f"/cases/{reference}/", name="GET /cases/[reference]/ (case page)")
+
+    @task(1)
+    def api_cases(self) -> None:
         self.client.get("/api/v1/cases/", headers=self.api(), name="GET /api/v1/cases/")
-        self.client.get(
-            f"/api/v1/cases/{case_id}/", headers=self.api(), name="GET /api/v1/cases/[id]/"
-        )
+
+    @task(1)
+    def api_case(self) -> None:
+        if self.cases:
+            case_id = random.choice(self.cases)[0]
+            self.client.get(
+                f"/api/v1/cases/{case_id}/", headers=self.api(), name="GET /api/v1/cases/[id]/"
+            )
 
 
 class Staff(HttpUser):
     fixed_count = int(os.environ.get("LOAD_STAFF", "5"))
-    wait_time = between(2, 6)
+    wait_time = pause("LOAD_STAFF_WAIT", "2,8")
     LIST = "/admin/complaints/complaintcase/"
     FILTERS = (
-        ("?deadline=overdue", "overdue"),
-        ("?assigned=actionable", "mine or unassigned"),
-        ("?tier__exact=platform", "tier"),
-        ("?status__exact=submitted", "status"),
+        "?deadline=overdue",
+        "?assigned=actionable",
+        "?tier__exact=platform",
+        "?status__exact=submitted",
     )
 
     def on_start(self) -> None:
@@ -208,20 +225,20 @@ class Staff(HttpUser):
 
     @task(3)
     def case_list(self) -> None:
-        response = self.client.get(self.LIST, name="GET admin case list")
+        response = self.client.get(self.LIST, name="GET admin case list (the queue)")
         self.remember(response.text)
 
     @task(2)
     def case_list_filtered(self) -> None:
-        query, label = random.choice(self.FILTERS)
-        self.client.get(self.LIST + query, name=f"GET admin case list, filter: {label}")
+        query = random.choice(self.FILTERS)
+        self.client.get(self.LIST + query, name="GET admin case list, filtered or searched")
 
     @task(1)
     def case_search(self) -> None:
         if self.references:
             self.client.get(
                 self.LIST + "?q=" + random.choice(self.references),
-                name="GET admin case list, search: reference",
+                name="GET admin case list, filtered or searched",
             )
 
     @task(3)

@@ -9,7 +9,8 @@ private Redis on 6392 (cache db 1, broker db 0), PostgreSQL ``kamen_load`` on th
 server (emptied first), evidence on the filesystem in a temporary folder. Seeded: the
 complainant accounts (email confirmed, one password), the staff accounts (``triager``
 role, complaints.access.roles_ensure), ``--earlier`` cases for the staff to work on.
-Then ``locust --headless`` with bench/load/locustfile.py.
+Then ``locust --headless`` with bench/load/locustfile.py: complainants pause 3-10 s
+between pages (``--wait``), staff 2-8 s (``--staff-wait``), as people reading do.
 
 Settings the run changes, through the environment only: HTTPS redirect and secure
 cookies off (plain HTTP on 127.0.0.1; production keeps them on behind its proxy), and
@@ -54,6 +55,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--complainants", type=int, default=50)
     parser.add_argument("--staff", type=int, default=5)
     parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument(
+        "--wait", default="3,10", help="a complainant's pause between pages, seconds (low,high)"
+    )
+    parser.add_argument("--staff-wait", default="2,8", help="a staff member's pause")
     parser.add_argument(
         "--settle", type=int, default=30, help="seconds of arrivals left out of the goals"
     )
@@ -190,6 +195,8 @@ def main() -> int:
         "LOAD_COMPLAINANTS": str(args.complainants),
         "LOAD_STAFF": str(args.staff),
         "LOAD_TIMINGS": str(timings_path),
+        "LOAD_WAIT": args.wait,
+        "LOAD_STAFF_WAIT": args.staff_wait,
     }
     users = args.complainants + args.staff
     h.say(
@@ -306,7 +313,8 @@ def main() -> int:
     five_hundreds = len(re.findall(r"^access \S+ \S+ 5\d\d ", web.text(), re.MULTILINE))
     report.note(
         run=(
-            f"{args.complainants} complainants + {args.staff} staff for {args.seconds} s "
+            f"{args.complainants} complainants + {args.staff} staff for {args.seconds} s, "
+            f"pauses {args.wait} s (staff {args.staff_wait} s) between pages "
             f"(locust {wall:.0f} s with ramp-up and stop); gunicorn {args.workers} workers x 4 "
             "threads, 1 Celery worker, PostgreSQL, Redis; machine load "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
