@@ -96,11 +96,19 @@ class Log:
 
 
 def _call(
-    log: Log, kind: str, key: str, method: str, url: str, *, sha256: str = "", **kwargs: Any
+    log: Log,
+    kind: str,
+    key: str,
+    method: str,
+    url: str,
+    *,
+    sha256: str = "",
+    timeout: float = 30,
+    **kwargs: Any,
 ) -> Answer:
     started = time.monotonic()
     try:
-        response = requests.request(method, url, timeout=30, **kwargs)
+        response = requests.request(method, url, timeout=timeout, **kwargs)
         try:
             body: Any = response.json()
         except ValueError:
@@ -121,15 +129,19 @@ def _call(
     return answer
 
 
-def case_file(log: Log, base: str, token: str, key: str, platform_id: int) -> Answer:
+def case_file(
+    log: Log, base: str, token: str, key: str, platform_id: int, *, timeout: float = 30
+) -> Answer:
     """File one case with the order inline; ``key`` is the Idempotency-Key and, in the
-    description, the marker that finds the case in the database afterwards."""
+    description, the marker that finds the case in the database afterwards. A client
+    ``timeout`` shorter than the server's work gives up on an answer that still comes."""
     return _call(
         log,
         "file",
         key,
         "POST",
         f"{base}/api/v1/cases/",
+        timeout=timeout,
         headers={"Authorization": f"Token {token}", "Idempotency-Key": key},
         json={
             "problem_type": "lost_order_unsynced",

@@ -16,7 +16,7 @@ only: the portal's code has no hook.
    (escalations written, not committed) and is held there while the other sweeper
    takes every other due case (skip locked); then it is killed. Its batch must be rolled
    back whole, and a new sweeper escalates those cases.
-3. Random kills: a sweeper (batches of 5) is started and SIGKILLed a random 0-300 ms
+3. Random kills: a sweeper (batches of 5) is started and SIGKILLed a random 0-60 ms
    after its first commit, again and again, then one runs to the end.
 
 Each cohort of cases is checked: one ESCALATED event, one stage closed, one watchdog
@@ -171,14 +171,14 @@ def main() -> int:
         if before == len(cohorts["random"]):
             break
         child = sweeper(f"sweeper-3-{i}", "--batch-size", "5")
-        # Killed a random 0-300 ms after its first commit: mid-batch, between batches,
+        # Killed a random 0-60 ms after its first commit: mid-batch, between batches,
         # while draining the outbox, wherever that falls.
         h.wait_until(
             lambda b=before, c=child: escalated(cohorts["random"]) > b or not c.alive(),
             timeout=60,
             interval=0.02,
         )
-        time.sleep(rng.uniform(0, 0.3))
+        time.sleep(rng.uniform(0, 0.06))
         child.kill_group(signal.SIGKILL)
         child.popen.wait(10)
         progress.append(escalated(cohorts["random"]))

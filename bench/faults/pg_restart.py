@@ -9,7 +9,9 @@ gunicorn with production settings (2 workers x 4 threads, persistent connections
 health checks). ``--clients`` complainants file cases (order inline) and upload a
 picture to each, every request with its own Idempotency-Key. A client that gets no
 answer, a 5xx or a 409 "still in flight" retries the same request with the same key
-(every 0.3 s, up to 60 s), as the API asks clients to do.
+(every 0.3 s, up to 60 s), as the API asks clients to do; every fifth filing's client
+gives up after 10 ms, before its answer, and retries, so the first answer must be
+replayed (``Idempotent-Replayed``) rather than a second case filed.
 
 The script restarts PostgreSQL twice while they work: a fast shutdown (sessions ended,
 clean stop) at ``--seconds`` / 5, and an immediate one (SIGQUIT: a crash; the start
@@ -109,10 +111,16 @@ def main() -> int:
         while not stop.is_set():
             n += 1
             key = clients.new_key(f"p{index}")
-            filed, tries = until_answered(
-                lambda k=key: clients.case_file(log, base, token, k, platform),
-                time.monotonic() + 60,
-            )
+            # Every fifth filing's client gives up after 10 ms, before the answer, and
+            # retries: the server's first answer must come back, not a second case.
+            impatient = [0.01] if n % 5 == 0 else []
+
+            def attempt(k: str = key, hurry: list[float] = impatient) -> clients.Answer:
+                return clients.case_file(
+                    log, base, token, k, platform, timeout=hurry.pop() if hurry else 30
+                )
+
+            filed, tries = until_answered(attempt, time.monotonic() + 60)
             with lock:
                 outcomes.append(("file", key, filed.status, tries))
             if filed.status != 201:
@@ -204,6 +212,7 @@ def main() -> int:
         ),
     )
     report.check("requests during the restarts", len(in_outage), "> 0", len(in_outage) > 0)
+    report.check("retries answered with the first answer", replays, "> 0", replays > 0)
     report.zero("filed cases lost", lost_cases)
     report.zero("cases filed twice", doubled_cases)
     report.zero("uploaded files lost", lost_files)

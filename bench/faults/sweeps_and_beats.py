@@ -124,6 +124,9 @@ def main() -> int:
                 str(args.batch_size),
                 "--seconds",
                 str(args.seconds),
+                # A second between idle loops: the beat's tasks get their share of batches.
+                "--pause",
+                "1",
             ],
             env=env,
         )
