@@ -24,9 +24,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,7 @@ class Stack:
         self.name = name
         self.root = Path(tempfile.mkdtemp(prefix=f"kamen-{name}-"))
         self.children: list[Child] = []
+        self.supervisors: list[Supervisor] = []
         self._closers: list[Callable[[], None]] = []
         self._closed = False
         atexit.register(self.close)
@@ -184,6 +186,8 @@ class Stack:
         if self._closed:
             return
         self._closed = True
+        for supervisor in self.supervisors:
+            supervisor.stop()
         for child in reversed(self.children):
             child.stop(timeout=5)
         for closer in reversed(self._closers):
@@ -193,6 +197,39 @@ class Stack:
             print(f"(kept {self.root})", file=sys.stderr)
         else:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Supervisor:
+    """Starts a child again when it exits, as a process manager does (compose's ``restart:
+    unless-stopped``, systemd's ``Restart=always``); keeps the last error line of each exit.
+
+    ``start(n)`` starts the n-th generation (0 first) and returns it.
+    """
+
+    def __init__(self, stack: Stack, start: Callable[[int], Child]) -> None:
+        self._start = start
+        self.child = start(0)
+        self.exits: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        stack.supervisors.append(self)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            if self.child.alive():
+                continue
+            errors = [
+                line.strip()
+                for line in self.child.text().splitlines()
+                if "CRITICAL" in line or "Error:" in line
+            ]
+            self.exits.append(errors[-1] if errors else f"exit {self.child.popen.returncode}")
+            self.child = self._start(len(self.exits))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def port_free(port: int) -> bool:
@@ -712,7 +749,3 @@ class Report:
             flush=True,
         )
         return 0 if self.ok else 1
-
-
-def counts(values: Iterable[Any]) -> Counter[Any]:
-    return Counter(values)

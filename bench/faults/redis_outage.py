@@ -5,9 +5,13 @@ meanwhile are delivered once Redis is back.
     .venv/bin/python bench/faults/redis_outage.py [--seconds 60] [--down-at 15] [--down-for 15]
 
 gunicorn (production settings, 2 workers x 4 threads), one Celery worker and one beat
-(the sweep every 3 s), all on a private Redis (6394: broker db 0, cache db 1) and
-PostgreSQL ``kamen_faults`` (emptied first); evidence in a temporary folder, emails to
-the filebased backend, counted by Message-ID. ``--clients`` complainants, each with an
+(the sweep every 3 s; each started again when it exits, as compose's ``restart:
+unless-stopped`` does, and such exits are printed), all on a private Redis (6394:
+broker db 0, cache db 1) and PostgreSQL ``kamen_faults`` (emptied first); evidence in a
+temporary folder, emails to the filebased backend, counted by Message-ID. Celery's Redis
+transport can die on the lost connection (kombu: "Unrecoverable error: AttributeError
+... 'hostname'" while a late ack meets the closing connection), which is why production
+runs it under a process manager. ``--clients`` complainants, each with an
 API token, file a case (order inline, Idempotency-Key), upload a picture to it and read
 it back, again and again. At ``--down-at`` seconds the script stops Redis (SIGTERM; it
 keeps nothing, so the broker's queue is gone) and starts it again ``--down-for``
@@ -87,9 +91,12 @@ def main() -> int:
     platform = h.platform_get().pk
     connection.close()
     web = clients.gunicorn(stack, env, port=args.port)
-    worker = h.celery_worker(stack, "worker", env, concurrency=2)
-    h.celery_beat(stack, "beat", env)
-    h.wait_until(lambda: h.worker_ready(worker), timeout=60, what="the worker")
+    # Under a process manager, as in production (compose: restart: unless-stopped).
+    worker = h.Supervisor(
+        stack, lambda n: h.celery_worker(stack, f"worker-{n}", env, concurrency=2)
+    )
+    beat = h.Supervisor(stack, lambda n: h.celery_beat(stack, f"beat-{n}", env))
+    h.wait_until(lambda: h.worker_ready(worker.child), timeout=60, what="the worker")
     base = f"http://127.0.0.1:{args.port}"
     log = clients.Log()
     stop = threading.Event()
@@ -196,6 +203,18 @@ def main() -> int:
             f"{drained_after:.0f} s after it came back"
         ),
         sink=f"{sum(sink.values())} messages, {len(sink)} distinct Message-IDs",
+        restarts=(
+            "; ".join(
+                f"{kind} exited: {why[-160:]}"
+                for kind, why in [("worker", e) for e in worker.exits]
+                + [("beat", e) for e in beat.exits]
+            )
+            or "none: the worker and the beat reconnected by themselves"
+        ),
+    )
+    restarts = worker.exits + beat.exits
+    report.check(
+        "worker or beat exits, restarted by the process manager", len(restarts), "counted", True
     )
     report.check("requests while Redis was down", len(during), "> 0", len(during) > 0)
     report.zero("answers 500 (gunicorn log)", five_hundreds)
