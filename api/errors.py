@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from complaints import errors
+from config.availability import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_unavailable
 
 # The first class that matches wins: StateConflict before the InvalidInput it refines.
 DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
@@ -33,6 +34,14 @@ class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
     default_detail = _("This Idempotency-Key was already used for a different request.")
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database could not be reached (config/availability.py): retry shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = UNAVAILABLE_MESSAGE
 
 
 class IdempotencyKeyInFlight(exceptions.APIException):
@@ -69,6 +78,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status.HTTP_400_BAD_REQUEST,
         )
         return Response(error_body(exc.code, exc.message, _fields(exc.fields)), status=http_status)
+    if database_unavailable(exc):
+        body = error_body(ServiceUnavailable.default_code, ServiceUnavailable.default_detail)
+        return Response(
+            body,
+            status=ServiceUnavailable.status_code,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,7 +231,13 @@ def platform_get_or_create(*, name: str, website: str = "") -> Platform:
     if platform is None:
         platform = Platform(name=name, website=website)
         full_clean(platform)
-        platform.save()
+        try:
+            with transaction.atomic():
+                platform.save()
+        except IntegrityError:
+            # Another filing named the same new platform a moment before and committed
+            # first (the name is unique): both complaints are about that one platform.
+            platform = Platform.objects.get(name=name)
     return platform
 
 

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that cannot reach the database answers 503 with Retry-After, not 500.
+    "config.availability.DatabaseUnavailableMiddleware",
     # Last: it turns a sign-in that django-axes refused into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -203,6 +205,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late a task is acknowledged when it ends; Redis gives a task that a worker
+    # took and never acknowledged (its main process or its machine died) to another worker
+    # after this many seconds. It must outlast the longest task and the longest countdown
+    # (the outbox drain retries back off to 600 s), or such a task would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True

@@ -30,7 +30,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[卡盟投诉助手] "
 # Links in account emails use the scheme of the site's public address.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(env("SITE_URL", default="http://127.0.0.1:8000")).scheme
 # Failed sign-ins: at most 10 a minute from one address and 5 per account in 5 minutes.
+# Sign-ins of any outcome: allauth's own 30 a minute from one address (a load test from
+# one machine, or many people behind one proxy without NUM_PROXIES, needs more).
 ACCOUNT_RATE_LIMITS = {
+    "login": env("PORTAL_LOGIN_RATE", default="30/m/ip"),
     "login_failed": env("PORTAL_LOGIN_FAILED_RATE", default="10/m/ip,5/300s/key"),
 }
 

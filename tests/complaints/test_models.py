@@ -1,4 +1,5 @@
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import models
@@ -6,8 +7,8 @@ from django.utils import translation
 
 from complaints import choices
 from complaints.errors import InvalidInput
-from complaints.models import Order
-from complaints.services import money, order_create
+from complaints.models import Order, Platform
+from complaints.services import money, order_create, platform_get_or_create
 from complaints.tiers import Tier
 from escalation.models import StageCloseReason
 from evidence.models import EvidenceKind
@@ -99,3 +100,17 @@ def test_subject_line_follows_the_articles(complainant) -> None:  # type: ignore
     case = case_filed(complainant=complainant, order=order)
     with translation.override("zh-hans"):
         assert case.subject_line.startswith("投诉-20240521001-")
+
+
+@pytest.mark.django_db
+def test_two_filings_naming_the_same_new_platform_at_once_share_it() -> None:
+    """The load test's first seconds: fifty complainants name a platform nobody filed
+    about before. The one whose insert meets the other's committed row takes that row."""
+
+    def rival_commits_first(platform: Platform) -> None:  # between our lookup and our insert
+        Platform.objects.create(name=platform.name)
+
+    with mock.patch("complaints.services.full_clean", side_effect=rival_commits_first):
+        platform = platform_get_or_create(name="新开卡盟")
+    assert Platform.objects.filter(name="新开卡盟").count() == 1
+    assert platform.pk == Platform.objects.get(name="新开卡盟").pk

@@ -11,6 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from celery import current_app
 from django.core import mail
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -157,3 +158,35 @@ def test_with_the_broker_gone_the_mail_waits_for_the_sweep_which_sends_it_all(  
     assert tasks.sweep_overdue.apply().get()["sent"] == 3
     assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 0
     assert len(mail.outbox) == 3
+
+
+DATABASE_DOWN = OperationalError("could not connect to server: Connection refused")
+
+
+def test_the_api_answers_503_with_retry_after_while_the_database_is_unreachable(  # type: ignore[no-untyped-def]
+    complainant, caplog
+) -> None:
+    client = APIClient()
+    client.force_authenticate(complainant)
+    with (
+        mock.patch("api.selectors.case_list_for_api", side_effect=DATABASE_DOWN),
+        caplog.at_level(logging.WARNING, logger="config.availability"),
+    ):
+        response = client.get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "unavailable"
+    assert "try again in a few seconds" in response.json()["error"]["message"]
+    assert "database unavailable" in caplog.text
+
+
+def test_a_portal_page_answers_503_with_a_short_page_while_the_database_is_unreachable(  # type: ignore[no-untyped-def]
+    complainant,
+) -> None:
+    client = Client()
+    client.force_login(complainant)
+    with mock.patch("portal.views.cases.case_rows", side_effect=DATABASE_DOWN):
+        response = client.get(reverse("portal:case_list"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "暂时无法使用" in response.content.decode()
