@@ -336,19 +336,28 @@ def ReasonField(**kwargs: Any) -> TextField:
 
 
 class MomentField(serializers.DateTimeField):
-    """A moment within the years a consumer complaint can concern (1970-2100), the year
-    as written; the schema says so with ``schema_pattern`` next to ``format: date-time``.
-    Outside those years time zones have odd offsets (Shanghai's local mean time was
-    +08:05:43), which no ISO 8601 offset can write back."""
+    """A moment as RFC 3339 writes it, with its offset (``2024-05-21T10:15:00+08:00``),
+    within the years a consumer complaint can concern (1970-2100, as written); the schema
+    says so with ``schema_pattern`` next to ``format: date-time``. Python alone would also
+    take a date, a time without offset and ISO 8601's basic format. Outside those years
+    time zones have odd offsets (Shanghai's local mean time was +08:05:43), which no
+    RFC 3339 offset can write back."""
 
-    schema_pattern = r"^(?:19[7-9][0-9]|20[0-9]{2}|2100)-"
+    YEARS = r"(?:19[7-9][0-9]|20[0-9]{2}|2100)"
+    schema_pattern = (
+        rf"^{YEARS}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,6}})?"
+        r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+    )
     default_error_messages = {
         "out_of_range": _("Give a time between 1970 and 2100."),
+        "rfc3339": _("Give a date and time with its offset, e.g. 2024-05-21T10:15:00+08:00."),
     }
 
     def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str) and not re.match(self.schema_pattern, value):
+        if isinstance(value, str) and not re.match(rf"^{self.YEARS}-", value):
             self.fail("out_of_range")
+        if isinstance(value, str) and not re.fullmatch(self.schema_pattern, value):
+            self.fail("rfc3339")
         moment = super().to_internal_value(value)
         try:
             moment.astimezone(datetime.UTC)
