@@ -8,13 +8,14 @@ from notifications.models import OutboxEmail
 
 AT = datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 COLUMNS = ("dedupe_key", "to", "subject", "body", "html", "template", "context")
-COLUMNS += ("created_at", "next_attempt_at", "attempts", "last_error")
+COLUMNS += ("created_at", "next_attempt_at", "attempts", "last_error", "server_reply", "refused")
 
 
 def _row(key: str, subject: str) -> tuple:
     at = db_datetime(AT)
     context = db_json({"note": 'tab\there "quoted" back\\slash\n换行'})
-    return (key, db_json(["a@example.com"]), subject, "", "", "", context, at, at, 0, "")
+    to = db_json(["a@example.com"])
+    return (key, to, subject, "", "", "", context, at, at, 0, "", "", db_json({}))
 
 
 def test_tricky_text_survives_and_duplicates_are_dropped(db: None) -> None:
