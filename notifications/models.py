@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,15 +63,19 @@ class OutboxEmail(models.Model):
             "sends it again."
         ),
     )
+    # Database defaults too: the sweep bulk-inserts rows by column (complaints.bulk).
     server_reply = models.CharField(
         _("mail server's reply"),
         max_length=500,
         blank=True,
+        default="",
+        db_default="",
         help_text=_("What the server answered on accepting it, e.g. 250 2.0.0 Ok: queued as …"),
     )
     refused = models.JSONField(
         _("refused recipients"),
         default=dict,
+        db_default=Value({}, output_field=models.JSONField()),
         blank=True,
         help_text=_("Recipients the server refused while accepting the others, with its reply."),
     )
