@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,8 @@ def run(suite: Suite, argv: list[str]) -> tuple[list[dict[str, object]], int, fl
         if " INFO " not in line and not line.startswith(RESULT_PREFIX):
             print(line, end="", flush=True)
     code = process.wait()
+    if suite.name == "fuzz" and not os.environ.get("KEEP_TEMP"):
+        shutil.rmtree(env["OUT"], ignore_errors=True)
     text = "".join(lines)
     if suite.name == "fuzz":
         checks = fuzz_checks(text)
