@@ -4,7 +4,7 @@ test, one after another, each printing its own figures; then one summary table.
     bin/verify [--quick] [--only NAME[,NAME...]] [--skip NAME[,NAME...]]
 
 ``--quick`` runs short versions (20 s sweeps, a 40 s load test with 12 users, fewer
-fuzz examples) that take about eight minutes on a 2-core machine, half of it the fuzz
+fuzz examples) that take 8-10 minutes on a 2-core machine, 4 of them the fuzz
 suite, for CI. Exits 1 if any check of any suite failed, or a suite did not report.
 
 Needs PostgreSQL on 127.0.0.1:5432 (the scripts create and empty ``kamen_faults`` and
@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,6 +188,8 @@ def run(suite: Suite, argv: list[str]) -> tuple[list[dict[str, object]], int, fl
         if " INFO " not in line and not line.startswith(RESULT_PREFIX):
             print(line, end="", flush=True)
     code = process.wait()
+    if suite.name == "fuzz" and not os.environ.get("KEEP_TEMP"):
+        shutil.rmtree(env["OUT"], ignore_errors=True)
     text = "".join(lines)
     if suite.name == "fuzz":
         checks = fuzz_checks(text)

@@ -22,9 +22,10 @@ Afterwards every case and file answered 201 (locustfile.py logs them) is looked 
 the database, files by the SHA-256 of the bytes sent and in storage. Prints requests per
 second and p50/p95/p99 per page twice: for the whole run from locust's stats CSV, and,
 with the goal per line, for the steady state after the first ``--settle`` seconds (30;
-the 55 users arrive at 10 a second and each signs in, an Argon2 hash, and files at
-once), from every request's own time. Goals: pages (GET) p95 under 300 ms, 1 MB uploads
-p95 under 1 s; 0 errors; 0 cases or files lost or doubled. Exit 1 if a goal is missed.
+the 55 users arrive at 10 a second, each sign-in is an Argon2 hash, and each complainant
+files within seconds of it), from every request's own time. Goals: pages (GET) p95
+under 300 ms, 1 MB uploads p95 under 1 s (judged for pages with 20 requests or more in
+the window); 0 errors; 0 cases or files lost or doubled. Exit 1 if a goal is missed.
 """
 
 import argparse
@@ -46,6 +47,8 @@ from bench.faults import harness as h
 PASSWORD = "load-test-pass-2026"  # seeded accounts of a scratch database
 PAGE_GOAL_MS = 300
 UPLOAD_GOAL_MS = 1000
+# A p95 of fewer requests is their slowest one or two: printed, not judged (--quick).
+MIN_SAMPLES = 20
 MARKER = re.compile(r"\[(load-[0-9a-f]{32})\]")
 
 
@@ -265,6 +268,8 @@ def main() -> int:
         values = sorted(by_name[name])
         p50, p95, p99 = (percentile(values, q) for q in (0.50, 0.95, 0.99))
         goal, limit = goal_for(name)
+        if limit is not None and len(values) < MIN_SAMPLES:
+            goal, limit = f"{goal}: too few to judge", None
         mark = "" if limit is None else ("pass" if p95 < limit else "FAIL")
         print(
             f"  {name[:58]:58} {len(values):>6} {len(values) / window:6.2f} {p50:6.0f} "
