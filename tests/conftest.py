@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.utils import translation
 
+from complaints.access import roles_ensure
 from tests.factories import StaffFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -66,3 +67,35 @@ def triager(db: None):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def supervisor(db: None):  # type: ignore[no-untyped-def]
     return StaffFactory(username="sam", is_superuser=True)
+
+
+# Staff by role (the migration's groups), named as the admin tests call them.
+
+
+@pytest.fixture
+def roles(db: None):  # type: ignore[no-untyped-def]
+    return roles_ensure()
+
+
+@pytest.fixture
+def tom(roles):  # type: ignore[no-untyped-def]
+    """A triager by role."""
+    user = StaffFactory(username="tom")
+    user.groups.add(roles[0])
+    return user
+
+
+@pytest.fixture
+def tim(roles):  # type: ignore[no-untyped-def]
+    """Another triager by role."""
+    user = StaffFactory(username="tim")
+    user.groups.add(roles[0])
+    return user
+
+
+@pytest.fixture
+def suzy(roles):  # type: ignore[no-untyped-def]
+    """A supervisor by role, not a superuser."""
+    user = StaffFactory(username="suzy")
+    user.groups.add(roles[1])
+    return user

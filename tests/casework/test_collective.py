@@ -24,7 +24,6 @@ from casework.collective import (
     collective_suggestions,
 )
 from casework.packages import case_package, collective_package
-from complaints.access import roles_ensure
 from complaints.choices import CollectiveEventKind, CollectiveStatus, EventKind, ProblemType
 from complaints.errors import Forbidden, ImmutableRecord, InvalidInput, InvalidTransition
 from complaints.models import CaseEvent, CollectiveCase, CollectiveEvent
@@ -36,7 +35,7 @@ from notifications.webhooks import webhook_endpoint_create
 from portal.models import FilingDraft
 from tests.evidence import samples
 from tests.evidence.conftest import upload
-from tests.factories import OrderFactory, PlatformFactory, StaffFactory, UserFactory, case_filed
+from tests.factories import OrderFactory, PlatformFactory, UserFactory, case_filed
 
 WINDOW = timedelta(days=7)
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
@@ -46,25 +45,6 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """Filing routes to nobody here: ownership is not what grouping is about."""
     monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
-
-
-@pytest.fixture
-def roles(db):  # type: ignore[no-untyped-def]
-    return roles_ensure()
-
-
-@pytest.fixture
-def tom(roles):  # type: ignore[no-untyped-def]
-    user = StaffFactory(username="tom")
-    user.groups.add(roles[0])
-    return user
-
-
-@pytest.fixture
-def suzy(roles):  # type: ignore[no-untyped-def]
-    user = StaffFactory(username="suzy")
-    user.groups.add(roles[1])
-    return user
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from django.utils import timezone
 
 from casework import actions
 from casework.collective import collective_confirm, collective_propose
-from complaints.access import roles_ensure
 from complaints.choices import CollectiveEventKind, EventKind, ProblemType
 from complaints.models import CaseEvent, CollectiveCase
 from evidence.services import bundle_create
 from portal.models import FilingDraft
-from tests.factories import OrderFactory, PlatformFactory, StaffFactory, UserFactory, case_filed
+from tests.factories import OrderFactory, PlatformFactory, UserFactory, case_filed
 
 CASES = "admin:complaints_complaintcase_changelist"
 SUGGESTIONS = "admin:complaints_collectivecase_suggestions"
@@ -29,25 +28,6 @@ SUGGESTIONS = "admin:complaints_collectivecase_suggestions"
 @pytest.fixture(autouse=True)
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
-
-
-@pytest.fixture
-def roles(db):  # type: ignore[no-untyped-def]
-    return roles_ensure()
-
-
-@pytest.fixture
-def tom(roles):  # type: ignore[no-untyped-def]
-    user = StaffFactory(username="tom")
-    user.groups.add(roles[0])
-    return user
-
-
-@pytest.fixture
-def suzy(roles):  # type: ignore[no-untyped-def]
-    user = StaffFactory(username="suzy")
-    user.groups.add(roles[1])
-    return user
 
 
 @pytest.fixture

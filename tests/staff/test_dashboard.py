@@ -19,7 +19,6 @@ from django_celery_beat.models import PeriodicTask
 from casework import actions
 from casework.analytics import figures_refresh
 from casework.models import CaseFigures, FiguresRefresh, MerchantFigures, OverdueDay
-from complaints.access import roles_ensure
 from complaints.choices import ProblemType, ResolutionOutcome
 from complaints.models import Merchant
 from tests.factories import (
@@ -44,27 +43,6 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """Filing routes to nobody here: the staff member who answers takes the case."""
     monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
-
-
-@pytest.fixture
-def roles(db):  # type: ignore[no-untyped-def]
-    return roles_ensure()
-
-
-@pytest.fixture
-def tom(roles):  # type: ignore[no-untyped-def]
-    """A triager by role."""
-    user = StaffFactory(username="tom")
-    user.groups.add(roles[0])
-    return user
-
-
-@pytest.fixture
-def suzy(roles):  # type: ignore[no-untyped-def]
-    """A supervisor by role, not a superuser."""
-    user = StaffFactory(username="suzy")
-    user.groups.add(roles[1])
-    return user
 
 
 def logged_in(user, language: str = "zh-hans") -> Client:  # type: ignore[no-untyped-def]

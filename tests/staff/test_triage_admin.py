@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import actions
-from complaints.access import Act, check_act, may_act, roles_ensure
+from complaints.access import Act, check_act, may_act
 from complaints.choices import CaseStatus, EventKind
 from complaints.errors import Forbidden
 from complaints.models import CaseEvent
@@ -32,34 +32,6 @@ def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """These tests triage unassigned cases (first-responder responsibility), so filing
     here routes to nobody; smart dispatch's routing is tests/casework/test_dispatch.py's."""
     monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
-
-
-@pytest.fixture
-def roles(db):  # type: ignore[no-untyped-def]
-    return roles_ensure()
-
-
-@pytest.fixture
-def tom(roles):  # type: ignore[no-untyped-def]
-    """A triager by role (the migration's group)."""
-    user = StaffFactory(username="tom")
-    user.groups.add(roles[0])
-    return user
-
-
-@pytest.fixture
-def suzy(roles):  # type: ignore[no-untyped-def]
-    """A supervisor by role, not a superuser."""
-    user = StaffFactory(username="suzy")
-    user.groups.add(roles[1])
-    return user
-
-
-@pytest.fixture
-def tim(roles):  # type: ignore[no-untyped-def]
-    user = StaffFactory(username="tim")
-    user.groups.add(roles[0])
-    return user
 
 
 def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
