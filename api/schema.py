@@ -5,6 +5,7 @@ query or path parameters, an Idempotency-Key, authentication, permissions), so a
 view is documented correctly without repeating them.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -95,6 +96,15 @@ def any_of_required(*alternatives: tuple[str, ...]) -> Callable[[S], S]:
     return _required_groups("anyOf", alternatives)
 
 
+def any_given(*names: str) -> Callable[[S], S]:
+    """Mark a request serializer whose action needs at least one of the text fields
+    ``names`` given, where blank (or only spaces, which DRF trims away) means not given."""
+    return schema_rule(
+        "anyOf",
+        [{"required": [name], "properties": {name: {"pattern": TEXT_PATTERN}}} for name in names],
+    )
+
+
 def value_read_by(
     selector: str, value: str, readers: dict[str, serializers.Field]
 ) -> Callable[[S], S]:
@@ -179,6 +189,16 @@ class AutoSchema(openapi.AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> Any:
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # drf-spectacular requires a body only for a required field; a rule that every
+        # branch of requires one (``any_given``, ``one_of_required``) needs a body as well.
+        for rule in getattr(serializer, "_schema_rules", []):
+            ((_, branches),) = rule.items()
+            if all(branch.get("required") for branch in branches):
+                required = True
+        return schema, required
+
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema = super()._map_basic_serializer(serializer, direction)
         if direction != "request":
@@ -222,6 +242,14 @@ class AutoSchema(openapi.AutoSchema):
         # its default ("" as a rule) into the first branch, whose pattern refuses "".
         alternatives = schema.get("oneOf", [])
         blank = {"type": "string", "maxLength": 0}
+        if (
+            len(alternatives) == 2
+            and alternatives[1] == blank
+            and re.search(alternatives[0].get("pattern", "."), "")
+        ):
+            # oneOf means exactly one: "" belongs to the blank branch alone, even where the
+            # field's own pattern (e.g. PhoneField's) takes blank as "none" too.
+            alternatives[0]["minLength"] = 1
         if len(alternatives) == 2 and alternatives[1] == blank and "default" in alternatives[0]:
             schema["default"] = alternatives[0].pop("default")
 

@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from complaints.choices import OtherProceedings, RiskSignal
 from complaints.models import ComplaintCase
+from complaints.services import PHONE_PATTERN
 from complaints.tiers import Tier
 from escalation.calendar import calendar_current, stage_explanation
 from escalation.needs import NEED_FIELDS, document_needs_ahead
@@ -258,11 +260,15 @@ class TextField(serializers.CharField):
     """Text from a JSON string only (multipart form values are strings too), at most
     ``max_length`` characters as sent: DRF counts after trimming, the schema as given."""
 
+    def run_validation(self, data: Any = empty) -> Any:
+        # Before DRF's own, which returns "" for blank or only spaces without a length check.
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        if self.max_length is not None and len(data) > self.max_length:
-            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
@@ -271,6 +277,18 @@ class FormTextField(TextField):
     by it: the schema gives it no JSON type (a ``false`` arrives as the text "false")."""
 
     any_wire_type = True
+
+
+class PhoneField(TextField):
+    """A phone number, checked by the one phone rule (``complaints.services.phone_check``,
+    which the action calls); the schema states that rule as its pattern, blank for none."""
+
+    schema_pattern = PHONE_PATTERN
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
 
 
 class MoneyField(serializers.DecimalField):

@@ -77,6 +77,24 @@ def _fix(body: dict[str, Any], *, multipart: bool) -> None:
         body["password"] = os.environ.get("ST_PASSWORD", "")
 
 
+def _form_text(body: dict[str, Any], operation: Any) -> None:
+    """A multipart part is text, and an object or array goes as its JSON (OpenAPI 3.0's
+    multipart encoding). A field that takes text of any wire type (the API's FormTextField)
+    has no JSON type, and its ``maxLength`` bounds strings only; so a non-string value is
+    sent as the text the server reads, within that length."""
+    properties: dict[str, Any] = {}
+    for parameter in operation.body:
+        properties.update((parameter.resolved_schema or {}).get("properties", {}))
+    for name, value in body.items():
+        schema = properties.get(name) or {}
+        limit = schema.get("maxLength")
+        if limit is None or "type" in schema or isinstance(value, str | Binary | bytes):
+            continue
+        text = json.dumps(value)
+        if len(text) > limit:
+            body[name] = text[:limit]
+
+
 @schemathesis.hook
 def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """Fixtures for positive components, on copies: schemathesis shares one container
@@ -96,6 +114,8 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
         multipart = case.media_type == "multipart/form-data"
         body = copy.deepcopy(case.body)
         _fix(body, multipart=multipart)
+        if multipart:
+            _form_text(body, case.operation)
         case.body = body
         if multipart:
             # Schemathesis re-validates a changed body, but cannot validate one that holds

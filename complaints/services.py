@@ -140,8 +140,11 @@ def other_proceedings_check(*, answer: str | None) -> str:
     return answer
 
 
-# Digits, with an optional leading + and the spaces or dashes people type between groups.
-PHONE_SHAPE = re.compile(r"\+?[\d\s-]{5,20}")
+# A phone number as typed: an optional leading "+", then 5 to 20 digits, spaces and the
+# hyphens people type between groups, once the surrounding whitespace is trimmed; blank
+# means none. Written for the
+# untrimmed value so that the API's schema states this same rule (api.serializers).
+PHONE_PATTERN = r"^\s*(?:\+[\d\s-]{4,19}[\d-]|[\d-][\d\s-]{3,18}[\d-])?\s*$"
 
 
 def phone_check(*, phone: str | None, field: str = "phone") -> str:
@@ -149,7 +152,7 @@ def phone_check(*, phone: str | None, field: str = "phone") -> str:
     digits (with + and separators) is refused on ``field``. The profile page, the case
     page's questions and any other interface check phones here."""
     phone = (phone or "").strip()
-    if phone and not PHONE_SHAPE.fullmatch(phone):
+    if not re.fullmatch(PHONE_PATTERN, phone):
         raise InvalidInput(fields={field: [_("Enter a phone number, digits only.")]})
     return phone
 

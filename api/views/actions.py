@@ -26,8 +26,15 @@ from complaints.records import AMENDABLE_FIELDS, ORDER_AMENDABLE
 
 from .. import selectors
 from ..permissions import CanEscalate, CanTriage
-from ..schema import value_by_selector, value_read_by
-from ..serializers import CaseDetailOutputSerializer, IdField, MomentField, ReasonField, TextField
+from ..schema import any_given, value_by_selector, value_read_by
+from ..serializers import (
+    CaseDetailOutputSerializer,
+    IdField,
+    MomentField,
+    PhoneField,
+    ReasonField,
+    TextField,
+)
 from .cases import CaseListCreateApi, DemandInputSerializer
 from .catalogue import OrderInputSerializer
 
@@ -198,9 +205,10 @@ class CaseDetailsApi(CaseActionApi):
     this case's record as an amendment (the timeline keeps before and after). Blank or
     absent values are not given; nothing is saved when any value is refused."""
 
+    @any_given("name", "phone", "address", "other_proceedings")
     class InputSerializer(serializers.Serializer):
         name = TextField(max_length=100, required=False, allow_blank=True)
-        phone = TextField(max_length=32, required=False, allow_blank=True)
+        phone = PhoneField(required=False)
         address = TextField(max_length=300, required=False, allow_blank=True)
         other_proceedings = serializers.ChoiceField(
             choices=OtherProceedings.choices, required=False, allow_blank=True

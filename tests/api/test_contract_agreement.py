@@ -492,3 +492,56 @@ def test_free_text_in_an_upload_form_has_no_json_type(schema, complainant, alice
         format="multipart",
     )
     assert response.status_code == 201 and response.json()["description"] == "false"
+
+
+def test_a_text_of_only_spaces_is_counted_as_sent_too(complainant, alice_api) -> None:  # type: ignore[no-untyped-def]
+    """DRF takes a text of only spaces as blank before any length check."""
+    case = case_filed(complainant=complainant)
+    response = alice_api.post(
+        f"/api/v1/cases/{case.pk}/details/", {"phone": " " * 33}, format="json"
+    )
+    assert response.status_code == 400 and "phone" in error_fields(response)
+
+
+# 7. The case details: the phone rule and "at least one answer" are the schema's too
+
+
+@hypothesis.settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    phone=st.one_of(
+        st.from_regex(r"\s*\+?[\d\s-]{0,22}\s*", fullmatch=True),
+        st.text(alphabet="0123456789 +-\t\u3000a", max_size=24),
+    )
+)
+def test_a_phone_is_refused_exactly_when_the_schema_refuses_it(  # type: ignore[no-untyped-def]
+    schema, complainant, alice_api, phone: str
+) -> None:
+    case = case_filed(complainant=complainant)
+    valid = says_valid(schema, "CaseDetailsApiInputRequest", {"phone": phone, "name": "王小明"})
+    response = alice_api.post(
+        f"/api/v1/cases/{case.pk}/details/", {"phone": phone, "name": "王小明"}, format="json"
+    )
+    assert response.status_code == (200 if valid else 400), (phone, response.content)
+    if not valid:
+        assert list(error_fields(response)) == ["phone"]
+
+
+@pytest.mark.parametrize(
+    "body", [None, {}, {"name": ""}, {"phone": "   ", "address": "\t"}, {"other_proceedings": ""}]
+)
+def test_details_without_any_answer_are_refused_and_the_schema_says_so(  # type: ignore[no-untyped-def]
+    schema, complainant, alice_api, body
+) -> None:
+    operation = schema["paths"]["/api/v1/cases/{case_id}/details/"]["post"]
+    assert operation["requestBody"]["required"] is True
+    if body is not None:
+        assert not says_valid(schema, "CaseDetailsApiInputRequest", body)
+    case = case_filed(complainant=complainant)
+    response = alice_api.post(f"/api/v1/cases/{case.pk}/details/", body, format="json")
+    assert response.status_code == 400
+    assert says_valid(schema, "CaseDetailsApiInputRequest", {"other_proceedings": "no"})
