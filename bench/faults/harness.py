@@ -700,6 +700,33 @@ def outbox_message_ids() -> dict[str, str]:
     }
 
 
+def repeats(sink: Counter[str], fault_dir: Path, killed: set[int]) -> tuple[int, int]:
+    """Messages received more than once, as (after a kill, otherwise).
+
+    The outbox sends exactly once where the receiver lets it: a retry of a row whose
+    acceptance was recorded records it sent without sending. What no sender can close is
+    a process killed after the receiver took the message and before the row recorded
+    it; the retry then sends the same message again, with the same Message-ID, for the
+    receiver to drop. A repeat is counted "after a kill" only when an earlier attempt at
+    it was made by a process the script killed (the hooks log every attempt's pid)."""
+    from bench.faults import hooks
+
+    by_message = outbox_message_ids()
+    attempts: dict[str, list[int]] = {}
+    for entry in hooks.sends(fault_dir):
+        attempts.setdefault(entry["key"], []).append(int(entry["pid"]))
+    after_kill = otherwise = 0
+    for message_id, count in sink.items():
+        if count < 2:
+            continue
+        pids = attempts.get(by_message.get(message_id, ""), [])
+        if any(pid in killed for pid in pids[:-1]):
+            after_kill += count - 1
+        else:
+            otherwise += count - 1
+    return after_kill, otherwise
+
+
 # --- figures ------------------------------------------------------------------------------
 
 

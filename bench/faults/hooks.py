@@ -10,6 +10,10 @@ Every other process, and every later pass, goes straight on.
                          escalations and before the outbox rows and the commit
     sweep_after_commit   just after a sweep batch committed (its on_commit callbacks)
     outbox_before_send   an email claimed (lease taken, committed), not yet sent
+
+Armed or not, every email attempt is written, before it is sent, to ``$FAULT_DIR/sends``
+(pid, dedupe key, attempt; one line each), so a script can tell which process sent a
+message it received twice (``harness.repeats``).
 """
 
 import json
@@ -69,6 +73,27 @@ def pause(point: str, **info: Any) -> None:
     time.sleep(PAUSE_SECONDS)
 
 
+def sending(key: str, attempt: int) -> None:
+    directory = _dir()
+    if directory is None:
+        return
+    line = json.dumps({"pid": os.getpid(), "key": key, "attempt": attempt}) + "\n"
+    fd = os.open(directory / "sends", os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line.encode())  # one write in append mode: lines never interleave
+    finally:
+        os.close(fd)
+
+
+def sends(directory: Path) -> list[dict[str, Any]]:
+    """Every email attempt the hooked processes made, in the order they were written."""
+    try:
+        text = (directory / "sends").read_text()
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def _task_id() -> str:
     from celery import current_task
 
@@ -96,6 +121,7 @@ def install() -> None:
 
     def attempt_send(channel: Any, row: Any, now: Any) -> Any:
         if channel.name == "outbox":
+            sending(row.dedupe_key, row.attempts)
             pause("outbox_before_send", task=_task_id(), row=row.pk, key=row.dedupe_key)
         return attempt(channel, row, now)
 
