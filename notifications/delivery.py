@@ -7,7 +7,8 @@ so a merged table would carry half-empty columns for each channel. What they sha
 a row travels, and that lives here once, described per table by a ``Channel``:
 
 1. **Claim**: in a short transaction, the oldest due row is locked with SKIP LOCKED, its
-   attempt count goes up and ``next_attempt_at`` moves past a lease; then it commits.
+   attempt count goes up and ``next_attempt_at`` moves past a lease counted from the
+   time of the claim (not the drain's ``now``, which may be long past); then it commits.
    A second drain skips it (locked, then no longer due), and no row lock is held while
    it is sent.
 2. **Send** outside any transaction: SMTP or HTTP may take seconds, and a slow receiver
@@ -111,7 +112,12 @@ def _claim(
     channel: Channel, now: datetime, pks: list[int] | None, *, newest: bool = False
 ) -> tuple[Any, int] | None:
     """Take the oldest (or, with ``newest``, the most recently due) due row for one
-    attempt; committed before anything is sent."""
+    attempt; committed before anything is sent.
+
+    The lease runs from the clock's time of the claim (or ``now``, if later): ``now`` may
+    be long past by then, a sweep's moment carried by a task that waited in the queue or
+    the start of a drain of slow sends, and a lease counted from it would already have
+    run out, for another drain to take the row and send it again."""
     order = ("-next_attempt_at", "-pk") if newest else ("next_attempt_at", "pk")
     with transaction.atomic():
         row = (
@@ -125,7 +131,7 @@ def _claim(
             return None
         attempt = row.attempts + 1
         channel.model._default_manager.filter(pk=row.pk).update(
-            attempts=attempt, next_attempt_at=now + channel.lease()
+            attempts=attempt, next_attempt_at=max(now, timezone.now()) + channel.lease()
         )
     row.attempts = attempt
     return row, attempt

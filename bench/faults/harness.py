@@ -700,30 +700,38 @@ def outbox_message_ids() -> dict[str, str]:
     }
 
 
-def repeats(sink: Counter[str], fault_dir: Path, killed: set[int]) -> tuple[int, int]:
-    """Messages received more than once, as (after a kill, otherwise).
+def repeats(sink: Counter[str], fault_dir: Path, killed: set[int]) -> tuple[int, list[str]]:
+    """Messages received more than once: how many came again after a kill, and a line for
+    each other repeat (its dedupe key and the pids of its attempts).
 
     The outbox sends exactly once where the receiver lets it: a retry of a row whose
     acceptance was recorded records it sent without sending. What no sender can close is
     a process killed after the receiver took the message and before the row recorded
     it; the retry then sends the same message again, with the same Message-ID, for the
-    receiver to drop. A repeat is counted "after a kill" only when an earlier attempt at
-    it was made by a process the script killed (the hooks log every attempt's pid)."""
+    receiver to drop. A repeat counts as "after a kill" only when the attempt before it
+    was the last one a killed process made (the hooks log every attempt with its pid):
+    a killed process can leave unrecorded only the send it was in."""
     from bench.faults import hooks
 
     by_message = outbox_message_ids()
     attempts: dict[str, list[int]] = {}
+    when: dict[str, list[str]] = {}
+    last_key: dict[int, str] = {}
     for entry in hooks.sends(fault_dir):
         attempts.setdefault(entry["key"], []).append(int(entry["pid"]))
-    after_kill = otherwise = 0
+        when.setdefault(entry["key"], []).append(f"{entry['pid']}#{entry['attempt']}@{entry['at']}")
+        last_key[int(entry["pid"])] = entry["key"]
+    after_kill, otherwise = 0, []
     for message_id, count in sink.items():
         if count < 2:
             continue
-        pids = attempts.get(by_message.get(message_id, ""), [])
-        if any(pid in killed for pid in pids[:-1]):
-            after_kill += count - 1
-        else:
-            otherwise += count - 1
+        key = by_message.get(message_id, "")
+        pids = attempts.get(key, [])
+        interrupted = sum(1 for pid in pids[:-1] if pid in killed and last_key.get(pid) == key)
+        after_kill += min(interrupted, count - 1)
+        if count - 1 > interrupted:
+            attempted = ", ".join(when.get(key, []))
+            otherwise.append(f"{key or message_id}: received {count} times; attempts {attempted}")
     return after_kill, otherwise
 
 

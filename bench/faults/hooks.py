@@ -12,7 +12,7 @@ Every other process, and every later pass, goes straight on.
     outbox_before_send   an email claimed (lease taken, committed), not yet sent
 
 Armed or not, every email attempt is written, before it is sent, to ``$FAULT_DIR/sends``
-(pid, dedupe key, attempt; one line each), so a script can tell which process sent a
+(pid, dedupe key, attempt, time; one line each), so a script can tell which process sent a
 message it received twice (``harness.repeats``).
 """
 
@@ -77,7 +77,8 @@ def sending(key: str, attempt: int) -> None:
     directory = _dir()
     if directory is None:
         return
-    line = json.dumps({"pid": os.getpid(), "key": key, "attempt": attempt}) + "\n"
+    entry = {"pid": os.getpid(), "key": key, "attempt": attempt, "at": round(time.time(), 3)}
+    line = json.dumps(entry) + "\n"
     fd = os.open(directory / "sends", os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o644)
     try:
         os.write(fd, line.encode())  # one write in append mode: lines never interleave

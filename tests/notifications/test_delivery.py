@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections
@@ -13,7 +14,7 @@ from django.db import connection, connections
 from casework.actions import case_message
 from casework.sweep import sweep_overdue
 from complaints.choices import EventKind
-from notifications import tasks, webhooks
+from notifications import delivery, tasks, webhooks
 from notifications.models import DeliveryStatus, OutboxEmail, WebhookDelivery
 from notifications.outbox import outbox_drain, outbox_drain_batch
 from tests import webhook_transport
@@ -192,6 +193,49 @@ def test_a_drain_is_bounded_and_says_when_work_remains(db, settings) -> None:  #
 
     assert (first.attempted, first.more) == (2, True)
     assert (second.attempted, second.more) == (1, False)
+
+
+class SlowBackend(BaseEmailBackend):
+    """A mail server that takes longer than a claim's lease to answer each message; while
+    it answers the second one, another worker's drain starts."""
+
+    clock: Any = None
+    lease = 0
+    sent: list[str] = []
+    second_drain: list[int] = []
+
+    def send_messages(self, email_messages: Any) -> int:
+        self.sent += [m.subject for m in email_messages]
+        if len(self.sent) == 2:
+            self.second_drain.append(outbox_drain())
+        self.clock.shift(timedelta(seconds=self.lease + 1))  # slower than a lease
+        return len(email_messages)
+
+
+@pytest.mark.parametrize("late", [timedelta(0), timedelta(hours=1)])
+def test_a_claim_holds_its_whole_lease_however_old_the_drains_now(
+    settings, monkeypatch, late
+) -> None:  # type: ignore[no-untyped-def]
+    """A drain's ``now`` is its start, or a sweep's moment carried by a task that waited
+    in the queue (``late``); a lease counted from it would have run out for every row
+    claimed after the first slow send, and the second drain would send them again."""
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.SlowBackend"
+    monkeypatch.setattr(delivery, "kick", lambda *args: None)
+    SlowBackend.sent, SlowBackend.second_drain = [], []
+    SlowBackend.lease = settings.OUTBOX_LEASE_SECONDS
+    for i in range(3):
+        OutboxEmail.objects.create(
+            dedupe_key=f"slow-{i}", to=["alice@example.com"], subject=str(i), next_attempt_at=T0
+        )
+
+    with time_machine.travel(T0 + late, tick=False) as clock:
+        SlowBackend.clock = clock
+        first = outbox_drain(now=T0)
+
+    # the other drain took the one row nobody had claimed, not the one being sent
+    assert (first, SlowBackend.second_drain) == (2, [1])
+    assert sorted(SlowBackend.sent) == ["0", "1", "2"]  # each email once
+    assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 0
 
 
 def test_a_drain_that_hits_its_limit_re_enqueues_itself_so_new_mail_is_not_starved(

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
@@ -117,14 +118,15 @@ def test_a_worker_killed_after_acceptance_never_sends_it_again(smtp, settings, m
 
     monkeypatch.setattr(delivery, "_record", killed_on_first)
 
-    with pytest.raises(WorkerKilled):
+    with time_machine.travel(T0, tick=False), pytest.raises(WorkerKilled):
         outbox_drain(now=T0)
     assert len(smtp.received) == 1
     assert _committed(row.pk) == {"accepted": True, "reply": QUEUED, "sent": False}
 
     # the claim's lease runs out; the next drain takes the row again
     retry_at = T0 + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
-    assert outbox_drain(now=retry_at) == 1
+    with time_machine.travel(retry_at, tick=False):
+        assert outbox_drain(now=retry_at) == 1
 
     assert len(smtp.received) == 1  # one message, not two
     row.refresh_from_db()
@@ -148,13 +150,14 @@ def test_without_the_acceptance_a_retry_sends_again(smtp, settings, monkeypatch)
         return send(*args, **kwargs)
 
     monkeypatch.setattr(delivery, "_attempt", killed_before_sending)
-    with pytest.raises(WorkerKilled):
+    with time_machine.travel(T0, tick=False), pytest.raises(WorkerKilled):
         outbox_drain(now=T0)
     assert smtp.received == []
     assert _committed(row.pk)["accepted"] is False
 
     retry_at = T0 + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
-    assert outbox_drain(now=retry_at) == 1
+    with time_machine.travel(retry_at, tick=False):
+        assert outbox_drain(now=retry_at) == 1
     assert len(smtp.received) == 1
 
 
