@@ -44,7 +44,7 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
 @pytest.fixture(autouse=True)
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """Filing routes to nobody here: ownership is not what grouping is about."""
-    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+    monkeypatch.setattr(actions.filing, "triager_least_loaded", lambda kind: None)
 
 
 @pytest.fixture

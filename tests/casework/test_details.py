@@ -160,7 +160,7 @@ def test_a_record_sealed_before_the_payee_and_other_proceedings_joined_still_ver
     # Filed as before seal version 2: the FILED event names no version, its hash covers
     # the first version's fields only.
     monkeypatch.setattr(
-        actions, "record_seal", lambda case: {"record_sha256": record_hash_of(case, 1)}
+        actions.filing, "record_seal", lambda case: {"record_sha256": record_hash_of(case, 1)}
     )
     case = case_filed(complainant=complainant, now=NOW, other_proceedings="no")
     assert "record_version" not in case.events.get(kind=EventKind.FILED).payload

@@ -27,7 +27,7 @@ SUGGESTIONS = "admin:complaints_collectivecase_suggestions"
 
 @pytest.fixture(autouse=True)
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+    monkeypatch.setattr(actions.filing, "triager_least_loaded", lambda kind: None)
 
 
 @pytest.fixture

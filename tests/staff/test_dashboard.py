@@ -42,7 +42,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture(autouse=True)
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """Filing routes to nobody here: the staff member who answers takes the case."""
-    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+    monkeypatch.setattr(actions.filing, "triager_least_loaded", lambda kind: None)
 
 
 def logged_in(user, language: str = "zh-hans") -> Client:  # type: ignore[no-untyped-def]

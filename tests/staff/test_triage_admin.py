@@ -31,7 +31,7 @@ CHANGELIST = "admin:complaints_complaintcase_changelist"
 def no_dispatch_routing(monkeypatch):  # type: ignore[no-untyped-def]
     """These tests triage unassigned cases (first-responder responsibility), so filing
     here routes to nobody; smart dispatch's routing is tests/casework/test_dispatch.py's."""
-    monkeypatch.setattr(actions, "triager_least_loaded", lambda kind: None)
+    monkeypatch.setattr(actions.filing, "triager_least_loaded", lambda kind: None)
 
 
 def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
