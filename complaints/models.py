@@ -337,13 +337,17 @@ class ChainedEvent(models.Model):
     are ``canonical.canonical_content`` of the owner's id, whichever owner it is.
     """
 
-    seq: int
+    seq = models.PositiveIntegerField(_("sequence"))
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    # Each owner's own: its choices of kind, and who may act (the actor's help text).
     kind: str
     actor_id: int | None
-    created_at: Any
-    payload: Any
-    prev_hash: str
-    hash: str
 
     class Meta:
         abstract = True
@@ -385,7 +389,6 @@ class CaseEvent(ChainedEvent):
     case = models.ForeignKey(
         ComplaintCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
     )
-    seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -396,12 +399,6 @@ class CaseEvent(ChainedEvent):
         verbose_name=_("actor"),
         help_text=_("Empty when the system acted (for example an automatic escalation)."),
     )
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case event")
@@ -498,7 +495,6 @@ class CollectiveEvent(ChainedEvent):
         related_name="events",
         verbose_name=_("collective case"),
     )
-    seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=32, choices=CollectiveEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -508,12 +504,6 @@ class CollectiveEvent(ChainedEvent):
         related_name="+",
         verbose_name=_("actor"),
     )
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    payload = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("collective case event")
