@@ -13,7 +13,7 @@ Every other process, and every later pass, goes straight on.
 
 Armed or not, every email attempt is written, before it is sent, to ``$FAULT_DIR/sends``
 (pid, dedupe key, attempt, time; one line each), so a script can tell which process sent a
-message it received twice (``harness.repeats``).
+message it received twice (``records.repeats``).
 """
 
 import json

@@ -66,7 +66,6 @@ def main() -> int:
         extra={"FAULT_DIR": str(faults), "OUTBOX_LEASE_SECONDS": "2"},
     )
     h.django_up(env)
-    from django.db import connection
 
     from complaints.choices import EventKind
     from complaints.models import CaseEvent
@@ -83,14 +82,6 @@ def main() -> int:
         "mid-batch": h.cases_file(users, args.cases, filed_ago_hours=1, tag="K2"),
         "random": h.cases_file(users, args.cases, filed_ago_hours=1, tag="K3"),
     }
-
-    def make_due(name: str) -> None:
-        with connection.cursor() as cur:
-            cur.execute(
-                "UPDATE escalation_tierstage SET next_due_at = now() - interval '1 minute' "
-                "WHERE closed_at IS NULL AND case_id = ANY(%s)",
-                [cohorts[name]],
-            )
 
     def escalated(ids: list[int]) -> int:
         return CaseEvent.objects.filter(kind=EventKind.ESCALATED, case_id__in=ids).count()
@@ -137,7 +128,7 @@ def main() -> int:
     report.equal("1. its emails queued with it", queued, len(batch))
 
     # 2. mid-batch, beside another sweeper --------------------------------------------
-    make_due("mid-batch")
+    h.stages_make_due(cohorts["mid-batch"])
     hooks.arm(faults, "sweep_mid_batch")
     pair = [sweeper("sweeper-2a"), sweeper("sweeper-2b")]
     h.wait_until(lambda: hooks.fired(faults, "sweep_mid_batch"), timeout=60, what="hook")
@@ -164,7 +155,7 @@ def main() -> int:
     report.equal("2. the other sweeper took the rest", taken_beside, len(rest))
 
     # 3. random kills ------------------------------------------------------------------
-    make_due("random")
+    h.stages_make_due(cohorts["random"])
     progress = []
     for i in range(args.random_kills):
         before = escalated(cohorts["random"])

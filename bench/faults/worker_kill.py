@@ -98,14 +98,6 @@ def main() -> int:
         "email-kill": h.cases_file(users, args.cases, filed_ago_hours=1, tag="W3"),
     }
 
-    def make_due(name: str) -> None:
-        with connection.cursor() as cur:
-            cur.execute(
-                "UPDATE escalation_tierstage SET next_due_at = now() - interval '1 minute' "
-                "WHERE closed_at IS NULL AND case_id = ANY(%s)",
-                [cohorts[name]],
-            )
-
     def escalated(name: str) -> int:
         connection.close()
         return CaseEvent.objects.filter(kind=EventKind.ESCALATED, case_id__in=cohorts[name]).count()
@@ -157,7 +149,7 @@ def main() -> int:
     report.check("1. the worker saw the process lost", lost_line, "yes", lost_line)
 
     # 2. the main process killed while a pool process is inside a batch -----------------
-    make_due("main-kill")
+    h.stages_make_due(cohorts["main-kill"])
     hooks.arm(faults, "sweep_mid_batch")
     tick()
     h.wait_until(lambda: hooks.fired(faults, "sweep_mid_batch"), timeout=60, what="hook")
@@ -194,7 +186,7 @@ def main() -> int:
     report.check("2. its task delivered to the new worker", again2, ">= 1", again2 >= 1)
 
     # 3. a pool process killed after claiming an email, before sending it --------------
-    make_due("email-kill")
+    h.stages_make_due(cohorts["email-kill"])
     hooks.arm(faults, "outbox_before_send")
     tick()
     h.wait_until(lambda: hooks.fired(faults, "outbox_before_send"), timeout=60, what="hook")
